@@ -1,0 +1,184 @@
+// Command diskdb is the DiskDB server: a Redis-compatible database that keeps
+// every key on disk in RocksDB.
+//
+//	diskdb [diskdb.toml] [--name value ...]
+//
+// Settings are named as redis.conf's directives (--port 6380 --dir ./data);
+// `diskdb --help` lists them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/diskdb/diskdb/loop"
+	"github.com/diskdb/diskdb/store"
+	"github.com/diskdb/diskdb/store/command"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "diskdb:", err)
+		os.Exit(1)
+	}
+}
+
+// backend is what both network backends offer.
+type backend interface {
+	Start() error
+	Stop(ctx context.Context) error
+	Name() string
+}
+
+// run starts the server and blocks until ctx ends, a signal arrives or a
+// client sends SHUTDOWN.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	for _, a := range args {
+		switch a {
+		case "-h", "--help", "help":
+			usage(stdout)
+			return nil
+		case "-v", "--version", "version":
+			fmt.Fprintf(stdout, "DiskDB %s (Redis %s compatible)\n", command.DiskDBVersion, command.Version)
+			return nil
+		}
+	}
+	cfg := command.NewConfig()
+	if err := cfg.ParseArgs(args); err != nil {
+		return err
+	}
+	logOut := stderr
+	if f := cfg.Get("logfile"); f != "" {
+		lf, err := os.OpenFile(f, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		defer lf.Close()
+		logOut = lf
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: command.LogLevel()}))
+	slog.SetDefault(log)
+
+	fsync, err := store.ParseFsync(cfg.Get("fsync"))
+	if err != nil {
+		return err
+	}
+	eng, err := store.Open(store.Options{
+		Dir:             cfg.Get("dir"),
+		Databases:       int(cfg.Int("databases")),
+		Shards:          int(cfg.Int("shards")),
+		Fsync:           fsync,
+		BlockCacheSize:  cfg.Int("cache-size"),
+		HotCacheSize:    hotCache(cfg.Int("hot-cache-size")),
+		WriteBufferSize: cfg.Int("write-buffer-size"),
+		Logger:          log,
+	})
+	if err != nil {
+		return err
+	}
+	srv := command.NewServer(eng, cfg, log)
+
+	port := cfg.Int("port")
+	var addrs []string
+	if port > 0 {
+		for _, h := range strings.Fields(cfg.Get("bind")) {
+			h = strings.TrimPrefix(h, "-")
+			addrs = append(addrs, net.JoinHostPort(h, strconv.FormatInt(port, 10)))
+		}
+	}
+	if len(addrs) == 0 {
+		eng.Close()
+		return errors.New("nothing to listen on: port is 0 and no TLS port is set")
+	}
+	if cfg.Get("requirepass") == "" && cfg.Get("protected-mode") == "yes" {
+		for _, a := range addrs {
+			h, _, _ := net.SplitHostPort(a)
+			if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
+				log.Warn("protected mode: no password is set, so only loopback clients are accepted; set requirepass or protected-mode no", "bind", h)
+			}
+		}
+	}
+
+	be, name, err := pickBackend(cfg, addrs, srv, log)
+	if err != nil {
+		eng.Close()
+		return err
+	}
+	srv.Backend = name
+	if err := be.Start(); err != nil {
+		eng.Close()
+		return fmt.Errorf("listen %s: %w", strings.Join(addrs, " "), err)
+	}
+	if pf := cfg.Get("pidfile"); pf != "" {
+		_ = os.WriteFile(pf, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+		defer os.Remove(pf)
+	}
+	log.Info("DiskDB ready to accept connections", "version", command.DiskDBVersion, "addr", strings.Join(addrs, " "),
+		"io", name, "shards", eng.Shards(), "fsync", eng.Fsync().String(), "dir", cfg.Get("dir"))
+
+	stop := make(chan struct{})
+	var once sync.Once
+	shutdown := func() { once.Do(func() { close(stop) }) }
+	srv.Shutdown = shutdown
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	select {
+	case <-ctx.Done():
+	case s := <-sigs:
+		log.Info("received signal, shutting down", "signal", s.String())
+	case <-stop:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.CloseAll()
+	if err := be.Stop(sctx); err != nil {
+		log.Warn("stopping network backend", "err", err)
+	}
+	if err := eng.Close(); err != nil {
+		return fmt.Errorf("closing storage: %w", err)
+	}
+	log.Info("DiskDB is now ready to exit, bye bye...")
+	return nil
+}
+
+func hotCache(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+func pickBackend(cfg *command.Config, addrs []string, srv *command.Server, log *slog.Logger) (backend, string, error) {
+	loops := int(cfg.Int("loops"))
+	keep := time.Duration(cfg.Int("tcp-keepalive")) * time.Second
+	if cfg.Get("io") == "uring" {
+		return nil, "", errors.New("io_uring backend is not part of this build yet; use --io epoll or auto")
+	}
+	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: true, KeepAlive: keep, Logger: log}, srv), "epoll", nil
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: diskdb [diskdb.toml] [--name value ...]\n\nSettings (redis.conf names; also accepted in diskdb.toml and by CONFIG SET unless start-up only):\n")
+	for _, p := range command.Params() {
+		if p.Help == "" {
+			continue
+		}
+		def := p.Default
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  --%-28s %s (default %s)\n", p.Name, p.Help, def)
+	}
+}

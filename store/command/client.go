@@ -1,0 +1,624 @@
+package command
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/bytebufferpool"
+
+	"github.com/diskdb/diskdb/proto"
+	"github.com/diskdb/diskdb/store"
+)
+
+// Conn is the backend's side of one connection. The command layer calls it
+// from any goroutine.
+type Conn interface {
+	// Wake asks the backend to call Client.OnWake on the connection's loop
+	// goroutine soon. Calls may be coalesced.
+	Wake()
+	// Close closes the connection after the output handed over so far is
+	// written.
+	Close()
+	RemoteAddr() string
+	LocalAddr() string
+}
+
+// Client is one connection's state: its input buffer and parser, the batch
+// in flight, and the session (db, protocol, name, auth).
+//
+// Threading: OnData, OnWake and OnClose run on the connection's loop
+// goroutine. A batch in flight runs on shard goroutines; it owns the batch
+// fields until it hands its output over under mu. While a batch is in flight
+// the loop only appends to the input buffer: bytes already parsed are never
+// moved, so the batch's arguments (which alias them) stay valid.
+type Client struct {
+	s    *Server
+	conn Conn
+	id   int64
+
+	// Loop-goroutine state.
+	parser  proto.Parser
+	inBuf   *bytebufferpool.ByteBuffer
+	in      []byte
+	inPos   int
+	wout    []byte
+	closing bool // close once wout is written
+	nameBuf []byte
+
+	// Batch state, owned by the batch's current runner.
+	cmds    []cmdRec
+	argv    [][]byte
+	tasks   []*shardTask // by shard
+	active  []int        // shards with work in the current phase
+	bar     barTask
+	inline  []byte // replies of commands run inline
+	ictx    Ctx
+	aout    []byte
+	next    int
+	pending atomic.Int32
+	keyPos  []int
+	shardBf []int
+
+	// Hand-over between batch runners and the loop.
+	mu       sync.Mutex
+	ready    []byte
+	inflight bool
+	killed   bool
+
+	// Session, read by CLIENT LIST and INFO from other goroutines.
+	info      sync.Mutex
+	db        int
+	resp3     bool
+	name      string
+	user      string
+	authed    bool
+	libName   string
+	libVer    string
+	created   time.Time
+	lastCmd   string
+	addr      string
+	laddr     string
+	lastTouch atomic.Int64 // unix ms of the last command
+	noEvict   bool
+	noTouch   bool
+	replyMode int // 0 on, 1 off, 2 skip next
+}
+
+// cmdRec is one parsed command of a batch.
+type cmdRec struct {
+	args       [][]byte
+	a0, a1     int
+	spec       *Spec
+	errMsg     string // rejected at dispatch (unknown, arity, auth ...)
+	db         int
+	resp3      bool
+	class      Flag
+	shard      int
+	shards     []int
+	buf        int // reply location: bufInline, bufBarrier or a shard index
+	start, end int
+	commitErr  string
+	closeAfter bool // a protocol error: reply, then close
+}
+
+const (
+	bufInline  = -1
+	bufBarrier = -2
+)
+
+const clsKeyed Flag = 0 // single-shard keyed command (no exec flag)
+const clsMulti Flag = 1 << 31
+
+func newClient(s *Server, c Conn) *Client {
+	cl := &Client{s: s, conn: c, created: time.Now(), addr: c.RemoteAddr(), laddr: c.LocalAddr()}
+	cl.id = s.nextClientID.Add(1)
+	cl.parser.Limits = s.protoLimits()
+	cl.authed = !s.authRequired()
+	cl.user = "default"
+	cl.bar.cl = cl
+	cl.lastTouch.Store(time.Now().UnixMilli())
+	return cl
+}
+
+// ID returns the client's id (CLIENT ID).
+func (cl *Client) ID() int64 { return cl.id }
+
+// Serve is called on the connection's loop goroutine when bytes arrived
+// (data, copied: it may be reused after the call) or after Wake (data
+// empty). It returns the output to write now, valid until the next call on
+// this client, and whether to close the connection once it is written.
+func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
+	cl.mu.Lock()
+	cl.wout, cl.ready = cl.ready, cl.wout[:0]
+	busy, killed := cl.inflight, cl.killed
+	cl.mu.Unlock()
+	if killed {
+		return cl.wout, true
+	}
+	if len(data) > 0 {
+		cl.s.stats.netIn.Add(int64(len(data)))
+		cl.appendInput(data, busy)
+		if len(cl.in)-cl.inPos > cl.s.queryBufLimit() {
+			cl.s.log.Warn("closing client over query buffer limit", "id", cl.id, "addr", cl.addr)
+			return cl.wout, true
+		}
+	}
+	if !busy {
+		cl.process()
+	}
+	cl.s.stats.netOut.Add(int64(len(cl.wout)))
+	return cl.wout, cl.closing
+}
+
+// OnClose releases the client. A batch in flight finishes on its own.
+func (cl *Client) OnClose() {
+	cl.s.removeClient(cl)
+	cl.mu.Lock()
+	cl.killed = true
+	busy := cl.inflight
+	cl.mu.Unlock()
+	if !busy {
+		cl.releaseInput()
+	}
+	cl.parser.Reset()
+}
+
+// push queues out-of-band output (pub/sub messages) from any goroutine.
+func (cl *Client) push(b []byte) {
+	cl.mu.Lock()
+	if cl.killed {
+		cl.mu.Unlock()
+		return
+	}
+	cl.ready = append(cl.ready, b...)
+	cl.mu.Unlock()
+	cl.conn.Wake()
+}
+
+// --- input ---
+
+var inPools [3]bytebufferpool.Pool
+
+const (
+	inTier0 = 512
+	inTier1 = 4 << 10
+	inTier2 = 64 << 10
+)
+
+func tierOf(n int) int {
+	switch {
+	case n <= inTier0:
+		return 0
+	case n <= inTier1:
+		return 1
+	}
+	return 2
+}
+
+func (cl *Client) appendInput(data []byte, busy bool) {
+	if cl.inBuf == nil {
+		cl.inBuf = inPools[tierOf(len(data))].Get()
+		cl.in = cl.inBuf.B[:0]
+		cl.inPos = 0
+	}
+	if !busy && cl.inPos > 0 {
+		// Nothing parsed is referenced any more: move the tail to the front.
+		n := copy(cl.in, cl.in[cl.inPos:])
+		cl.in = cl.in[:n]
+		cl.inPos = 0
+	}
+	cl.in = append(cl.in, data...)
+}
+
+// releaseInput returns the input buffer to its pool when all of it has been
+// consumed, so idle connections hold no buffer.
+func (cl *Client) releaseInput() {
+	if cl.inBuf == nil || cl.inPos < len(cl.in) || cl.parser.Pending() {
+		return
+	}
+	if cap(cl.in) <= 4*inTier2 {
+		cl.inBuf.B = cl.in[:0]
+		inPools[tierOf(cap(cl.in))].Put(cl.inBuf)
+	}
+	cl.inBuf, cl.in, cl.inPos = nil, nil, 0
+	clear(cl.argv)
+}
+
+// --- batches ---
+
+// process parses and runs batches while they complete synchronously. When a
+// batch goes to the executor it returns; OnWake resumes.
+func (cl *Client) process() {
+	for !cl.closing {
+		if !cl.parseBatch() {
+			break
+		}
+		cl.mu.Lock()
+		cl.inflight = true
+		cl.mu.Unlock()
+		if !cl.runFrom(0) {
+			return // asynchronous: the last task hands the output over
+		}
+		cl.mu.Lock()
+		cl.inflight = false
+		cl.mu.Unlock()
+		cl.wout = cl.assemble(cl.wout)
+	}
+	cl.releaseInput()
+}
+
+// parseBatch parses up to pipeline-max-batch commands. It reports whether
+// there is anything to run.
+func (cl *Client) parseBatch() bool {
+	cl.cmds = cl.cmds[:0]
+	cl.argv = cl.argv[:0]
+	cl.inline = cl.inline[:0]
+	cl.bar.out = cl.bar.out[:0]
+	cl.shardBf = cl.shardBf[:0]
+	for _, t := range cl.tasks {
+		if t != nil {
+			t.out = t.out[:0]
+		}
+	}
+	max := cl.s.maxBatch()
+	for len(cl.cmds) < max {
+		buf := cl.in[cl.inPos:]
+		if len(buf) == 0 || cl.parser.Need() > len(buf) {
+			break
+		}
+		args, n, err := cl.parser.ReadCommand(buf)
+		if errors.Is(err, proto.ErrIncomplete) {
+			break
+		}
+		if err != nil {
+			cl.cmds = append(cl.cmds, cmdRec{errMsg: err.Error(), class: ExecInline, closeAfter: true})
+			cl.inPos = len(cl.in)
+			cl.parser.Reset()
+			break
+		}
+		cl.inPos += n
+		if args == nil {
+			continue
+		}
+		a0 := len(cl.argv)
+		if buf[0] != '*' {
+			// Inline arguments may live in the parser's scratch space.
+			for _, a := range args {
+				cl.argv = append(cl.argv, append([]byte(nil), a...))
+			}
+		} else {
+			cl.argv = append(cl.argv, args...)
+		}
+		cl.cmds = append(cl.cmds, cmdRec{a0: a0, a1: len(cl.argv)})
+	}
+	for i := range cl.cmds {
+		r := &cl.cmds[i]
+		if r.errMsg == "" {
+			r.args = cl.argv[r.a0:r.a1]
+		}
+	}
+	return len(cl.cmds) > 0
+}
+
+// classify checks the command and decides where it runs. It runs in order
+// at dispatch, right before the command would run inline, so session state
+// changed by earlier inline commands (SELECT, AUTH) applies.
+func (cl *Client) classify(r *cmdRec) {
+	if r.errMsg != "" {
+		return
+	}
+	spec, nb := lookup(r.args[0], cl.nameBuf)
+	cl.nameBuf = nb
+	if spec == nil {
+		r.errMsg = errUnknownCommand(r.args)
+		return
+	}
+	if spec.Subs != nil && (len(r.args) >= 2 || spec.Handler == nil) {
+		if len(r.args) < 2 {
+			r.errMsg = errArity(spec.Name)
+			return
+		}
+		sub, nb := lookupSub(spec, r.args[1], cl.nameBuf)
+		cl.nameBuf = nb
+		if sub == nil {
+			r.errMsg = errUnknownSub(r.args[1], spec.Name)
+			return
+		}
+		spec = sub
+	}
+	r.spec = spec
+	if !spec.arityOK(len(r.args)) {
+		r.errMsg = errArity(spec.Name)
+		return
+	}
+	if !cl.authed && spec.Flags&FlagNoAuth == 0 {
+		r.errMsg = errNoAuth
+		return
+	}
+	r.db, r.resp3 = cl.db, cl.resp3
+	if c := spec.execClass(); c != 0 {
+		r.class = c
+		return
+	}
+	cl.keyPos = spec.keyPositions(r.args, cl.keyPos[:0])
+	if len(cl.keyPos) == 0 {
+		r.class = ExecGlobal
+		return
+	}
+	eng := cl.s.eng
+	first := eng.ShardOf(r.args[cl.keyPos[0]])
+	r.class, r.shard = clsKeyed, first
+	for _, p := range cl.keyPos[1:] {
+		if p < len(r.args) && eng.ShardOf(r.args[p]) != first {
+			r.class = clsMulti
+			break
+		}
+	}
+	if r.class == clsMulti {
+		start := len(cl.shardBf)
+		var seen [64]bool
+		big := eng.Shards() > len(seen)
+		for _, p := range cl.keyPos {
+			if p >= len(r.args) {
+				continue
+			}
+			sh := eng.ShardOf(r.args[p])
+			if !big && seen[sh] {
+				continue
+			}
+			if !big {
+				seen[sh] = true
+			}
+			cl.shardBf = append(cl.shardBf, sh)
+		}
+		r.shards = sortUnique(cl.shardBf[start:])
+	}
+}
+
+func sortUnique(a []int) []int {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+	out := a[:0]
+	for i, v := range a {
+		if i == 0 || v != a[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func lookupSub(parent *Spec, name []byte, scratch []byte) (*Spec, []byte) {
+	scratch = append(scratch[:0], name...)
+	for i, c := range scratch {
+		if c >= 'A' && c <= 'Z' {
+			scratch[i] = c + 32
+		}
+	}
+	return parent.Subs[string(scratch)], scratch
+}
+
+// runFrom runs the batch from command i. It returns true when the batch
+// completed synchronously; false when tasks are out, in which case the last
+// one continues the batch and finally hands the output over.
+func (cl *Client) runFrom(i int) bool {
+	for i < len(cl.cmds) {
+		r := &cl.cmds[i]
+		if cl.closing && r.errMsg == "" {
+			// QUIT (or a kill) ends the connection: drop what follows.
+			cl.cmds = cl.cmds[:i]
+			break
+		}
+		cl.classify(r)
+		if r.errMsg != "" {
+			start := len(cl.inline)
+			cl.inline = proto.AppendError(cl.inline, r.errMsg)
+			cl.s.countError(r.errMsg)
+			if r.spec != nil {
+				r.spec.stats.rejected.Add(1)
+			}
+			r.buf, r.start, r.end = bufInline, start, len(cl.inline)
+			if r.closeAfter {
+				cl.closing = true
+			}
+			i++
+			continue
+		}
+		switch r.class {
+		case ExecInline:
+			cl.runInline(r)
+			i++
+			continue
+		case clsKeyed:
+			t := cl.task(r.shard)
+			if len(t.idx) == 0 {
+				cl.active = append(cl.active, r.shard)
+			}
+			t.idx = append(t.idx, i)
+			i++
+			continue
+		}
+		// Commands that need every earlier command of the batch done.
+		if len(cl.active) > 0 {
+			break
+		}
+		switch r.class {
+		case ExecAfter:
+			cl.runInline(r)
+			i++
+			continue
+		case ExecBackground:
+			cl.next = i + 1
+			cl.bar.idx = i
+			go cl.bar.background()
+			return false
+		case ExecGlobal:
+			cl.next = i + 1
+			cl.bar.idx = i
+			cl.s.eng.SubmitAll(&cl.bar)
+			return false
+		case clsMulti:
+			cl.next = i + 1
+			cl.bar.idx = i
+			cl.s.eng.SubmitMulti(r.shards, &cl.bar)
+			return false
+		}
+	}
+	if len(cl.active) == 0 {
+		return true
+	}
+	cl.next = i
+	n := len(cl.active)
+	cl.pending.Store(int32(n))
+	active := cl.active
+	cl.active = cl.active[:0] // the submit loop reads no element after the last Submit
+	for _, sh := range active {
+		cl.s.eng.Submit(sh, cl.tasks[sh])
+	}
+	return false
+}
+
+// taskDone is called by each task of a phase; the last continues the batch.
+func (cl *Client) taskDone() {
+	if cl.pending.Add(-1) != 0 {
+		return
+	}
+	cl.resume()
+}
+
+// resume continues the batch after an asynchronous step.
+func (cl *Client) resume() {
+	for _, t := range cl.tasks {
+		if t != nil {
+			t.idx = t.idx[:0]
+		}
+	}
+	if !cl.runFrom(cl.next) {
+		return
+	}
+	cl.aout = cl.assemble(cl.aout[:0])
+	cl.mu.Lock()
+	if len(cl.ready) == 0 {
+		cl.ready, cl.aout = cl.aout, cl.ready[:0]
+	} else {
+		cl.ready = append(cl.ready, cl.aout...)
+	}
+	cl.inflight = false
+	cl.mu.Unlock()
+	cl.conn.Wake()
+}
+
+func (cl *Client) task(shard int) *shardTask {
+	if cl.tasks == nil {
+		cl.tasks = make([]*shardTask, cl.s.eng.Shards())
+	}
+	t := cl.tasks[shard]
+	if t == nil {
+		t = &shardTask{cl: cl, shard: shard}
+		cl.tasks[shard] = t
+	}
+	return t
+}
+
+// assemble appends the replies of the batch in command order.
+func (cl *Client) assemble(dst []byte) []byte {
+	for i := range cl.cmds {
+		r := &cl.cmds[i]
+		if r.commitErr != "" {
+			dst = proto.AppendError(dst, r.commitErr)
+			r.commitErr = ""
+			continue
+		}
+		var src []byte
+		switch r.buf {
+		case bufInline:
+			src = cl.inline
+		case bufBarrier:
+			src = cl.bar.out
+		default:
+			src = cl.tasks[r.buf].out
+		}
+		dst = append(dst, src[r.start:r.end]...)
+	}
+	return dst
+}
+
+// runInline runs r on the current goroutine without a store view.
+func (cl *Client) runInline(r *cmdRec) {
+	c := &cl.ictx
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Out: cl.inline, RESP3: r.resp3}
+	start := len(cl.inline)
+	cl.s.call(c)
+	cl.inline = c.Out
+	r.buf, r.start, r.end = bufInline, start, len(cl.inline)
+}
+
+// shardTask runs a batch's commands of one shard.
+type shardTask struct {
+	cl    *Client
+	shard int
+	idx   []int
+	out   []byte
+	ctx   Ctx
+}
+
+func (t *shardTask) Run(tx *store.Tx) {
+	cl := t.cl
+	for _, i := range t.idx {
+		r := &cl.cmds[i]
+		c := &t.ctx
+		*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: t.out, RESP3: r.resp3}
+		start := len(t.out)
+		cl.s.call(c)
+		t.out = c.Out
+		r.buf, r.start, r.end = t.shard, start, len(t.out)
+		tx.RefreshNow()
+	}
+}
+
+func (t *shardTask) Done(err error) {
+	if err != nil {
+		for _, i := range t.idx {
+			if r := &t.cl.cmds[i]; r.spec.Flags&FlagWrite != 0 {
+				r.commitErr = err.Error()
+			}
+		}
+	}
+	t.cl.taskDone()
+}
+
+// barTask runs one command that needs several shards, every shard, or a
+// goroutine of its own.
+type barTask struct {
+	cl  *Client
+	idx int
+	out []byte
+	ctx Ctx
+}
+
+func (b *barTask) Run(tx *store.Tx) {
+	cl := b.cl
+	r := &cl.cmds[b.idx]
+	c := &b.ctx
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: b.out, RESP3: r.resp3}
+	start := len(b.out)
+	cl.s.call(c)
+	b.out = c.Out
+	r.buf, r.start, r.end = bufBarrier, start, len(b.out)
+}
+
+func (b *barTask) Done(err error) {
+	if r := &b.cl.cmds[b.idx]; err != nil && r.spec.Flags&FlagWrite != 0 {
+		r.commitErr = err.Error()
+	}
+	b.cl.resume()
+}
+
+func (b *barTask) background() {
+	b.Run(nil)
+	b.cl.resume()
+}

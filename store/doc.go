@@ -1,0 +1,58 @@
+// Package store is DiskDB's storage engine: the RocksDB column families and
+// key encoding, the sharded executor with group commit, and one file per data
+// type holding that type's logic as a typed Go API. It never sees RESP: the
+// command layer (store/command) parses arguments and formats replies.
+//
+// # On-disk format (a contract: type IDs, column-family names and layouts are never renumbered)
+//
+// All integers are big-endian so that byte order is numeric order. Doubles
+// are stored memcomparable: negative values have all bits flipped, others
+// have the sign bit set.
+//
+//	column family   key                                          value
+//	-------------   ------------------------------------------   -------------------------------------------
+//	meta            db u8 · slot u16 · user key                  metadata record (below)
+//	default (sub)   id u64 · element key                         element value: hash field value,
+//	                                                              list element (key: index u64), set: empty,
+//	                                                              zset: score (memcomparable, 8 bytes)
+//	score           id u64 · score (8) · member                  empty (zset order)
+//	stream          id u64 · ms u64 · seq u64                    entry fields (groups and PEL: stream.go)
+//	expire          expire-ms u64 · db u8 · user key             empty: the active-expiry index
+//	sys             'c' · db u8 · slot u16                       u64: keys in (db, slot), for exact DBSIZE
+//	                'i'                                          u64: ids below it may have been handed out
+//
+// Metadata record (meta CF value):
+//
+//	+------+-------+----------------------+------------------------------------------+
+//	| type | flags | expire-ms u64        | body                                     |
+//	| u8   | u8    | (only if flags&1)    |                                          |
+//	+------+-------+----------------------+------------------------------------------+
+//	string:      body = the value itself (one Get serves GET)
+//	collections: body = id u64 · count u64 · type tail (list: head u64 · tail u64)
+//
+// Type IDs: 1 string, 2 list, 3 hash, 4 set, 5 zset, 6 stream, 7 json.
+//
+// Differences from Kvrocks's encoding, and why:
+//
+//   - Element keys start with the collection's id, which is unique forever
+//     (a persisted allocator), not with the user key and a version. RENAME
+//     and MOVE re-point the metadata record in O(1) and DEL deletes the
+//     metadata and issues one DeleteRange(id) in the same batch, so dead
+//     elements never have to be skipped by later reads.
+//   - Element keys carry no db byte (DESIGN.md's first draft had one): a MOVE
+//     to another db would otherwise leave the elements under the old db, and
+//     FLUSHDB of that db would destroy them. FLUSHDB instead range-deletes the
+//     db's meta range and each collection's id range.
+//   - The slot (CRC16 of the key or its {hash tag}, as Redis Cluster) sits in
+//     every meta key: it picks the executor shard, keeps per-slot key counts,
+//     and lets a future cluster mode move a slot as one key range.
+//
+// # Execution
+//
+// Keys map to slots and slots to shards (slot mod shards). Each shard is one
+// goroutine that drains its queue, runs the tasks against one Tx (pending
+// writes visible to the later tasks of the group through an in-memory
+// overlay), commits the group as one RocksDB WriteBatch, then completes the
+// tasks. Tasks over several shards acquire them in a global order, run once
+// and commit once. See executor.go.
+package store

@@ -1,0 +1,211 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Task is a unit of work for the executor: typically one client's commands
+// for one shard.
+type Task interface {
+	// Run executes the task against tx on the goroutine that owns tx's
+	// shards. Run must not block on anything but the store.
+	Run(tx *Tx)
+	// Done is called once the group that ran the task is committed: err is
+	// nil when the task's writes are durable per the fsync mode, or the
+	// commit's error. It runs on a shard goroutine and must not block.
+	Done(err error)
+}
+
+// maxGroupTasks caps how many tasks one commit covers, so a flood of
+// clients still sees replies at a steady pace.
+const maxGroupTasks = 4096
+
+// shard owns the keys of the slots congruent to its index. One goroutine
+// runs all of its tasks, so the shard's cache, counters and overlay need no
+// locks.
+type shard struct {
+	e     *Engine
+	idx   int
+	cache *hotCache
+	tx    *Tx
+
+	mu       sync.Mutex
+	queue    []item
+	spare    []item
+	idle     bool
+	stopping bool
+	wake     chan struct{}
+	done     chan struct{}
+
+	finished []Task
+	busy     atomic.Int64 // tasks run, for INFO
+}
+
+type item struct {
+	task Task
+	bar  *barrier
+}
+
+// barrier is the rendezvous of a task over several shards: every involved
+// shard commits what it had, then parks; the last to arrive runs the task
+// with all of them held and releases them after its commit.
+type barrier struct {
+	task    Task
+	shards  []*shard
+	arrived atomic.Int32
+	release chan struct{}
+}
+
+func (e *Engine) startShards() {
+	n := e.opts.Shards
+	per := e.opts.HotCacheSize / int64(n)
+	for i := 0; i < n; i++ {
+		s := &shard{e: e, idx: i, wake: make(chan struct{}, 1), done: make(chan struct{})}
+		if per > 0 {
+			s.cache = newHotCache(per)
+		}
+		s.tx = newTx(e, []*shard{s})
+		e.shards = append(e.shards, s)
+		go s.run()
+	}
+}
+
+// stopShards lets every shard finish its queue, then stops it.
+func (e *Engine) stopShards() {
+	for _, s := range e.shards {
+		s.mu.Lock()
+		s.stopping = true
+		idle := s.idle
+		s.idle = false
+		s.mu.Unlock()
+		if idle {
+			s.wake <- struct{}{}
+		}
+	}
+	for _, s := range e.shards {
+		<-s.done
+	}
+}
+
+// Shards returns the number of executor shards.
+func (e *Engine) Shards() int { return len(e.shards) }
+
+// ShardOf returns the shard that owns key.
+func (e *Engine) ShardOf(key []byte) int { return int(Slot(key)) % len(e.shards) }
+
+// ShardOfSlot returns the shard that owns slot.
+func (e *Engine) ShardOfSlot(slot uint16) int { return int(slot) % len(e.shards) }
+
+// Submit queues t on shard i. It never blocks.
+func (e *Engine) Submit(i int, t Task) {
+	e.shards[i].push(item{task: t})
+}
+
+// SubmitMulti queues t to run with all the given shards held (ascending,
+// without duplicates). With one shard it is Submit.
+func (e *Engine) SubmitMulti(shards []int, t Task) {
+	if len(shards) == 1 {
+		e.Submit(shards[0], t)
+		return
+	}
+	b := &barrier{task: t, release: make(chan struct{})}
+	for _, i := range shards {
+		b.shards = append(b.shards, e.shards[i])
+	}
+	// All barriers enter every queue in one global order, so two
+	// multi-shard tasks can never wait for each other.
+	e.multi.Lock()
+	for _, s := range b.shards {
+		s.push(item{bar: b})
+	}
+	e.multi.Unlock()
+}
+
+// SubmitAll queues t to run with every shard held.
+func (e *Engine) SubmitAll(t Task) {
+	if len(e.shards) == 1 {
+		e.Submit(0, t)
+		return
+	}
+	all := make([]int, len(e.shards))
+	for i := range all {
+		all[i] = i
+	}
+	e.SubmitMulti(all, t)
+}
+
+func (s *shard) push(it item) {
+	s.mu.Lock()
+	s.queue = append(s.queue, it)
+	idle := s.idle
+	s.idle = false
+	s.mu.Unlock()
+	if idle {
+		s.wake <- struct{}{}
+	}
+}
+
+func (s *shard) run() {
+	defer close(s.done)
+	for {
+		s.mu.Lock()
+		for len(s.queue) == 0 {
+			if s.stopping {
+				s.mu.Unlock()
+				return
+			}
+			s.idle = true
+			s.mu.Unlock()
+			<-s.wake
+			s.mu.Lock()
+		}
+		items := s.queue
+		s.queue = s.spare[:0]
+		s.mu.Unlock()
+
+		for _, it := range items {
+			if it.bar != nil {
+				s.commit()
+				it.bar.arrive(s)
+				continue
+			}
+			s.tx.startTask()
+			it.task.Run(s.tx)
+			s.finished = append(s.finished, it.task)
+			if len(s.finished) >= maxGroupTasks {
+				s.commit()
+			}
+		}
+		s.commit()
+		s.busy.Add(int64(len(items)))
+		clear(items)
+		s.spare = items
+	}
+}
+
+// commit writes the shard's group and completes its tasks.
+func (s *shard) commit() {
+	if len(s.finished) == 0 && s.tx.clean() {
+		return
+	}
+	err := s.tx.commit()
+	for i, t := range s.finished {
+		t.Done(err)
+		s.finished[i] = nil
+	}
+	s.finished = s.finished[:0]
+}
+
+func (b *barrier) arrive(s *shard) {
+	if int(b.arrived.Add(1)) < len(b.shards) {
+		<-b.release
+		return
+	}
+	tx := newTx(s.e, b.shards)
+	tx.startTask()
+	b.task.Run(tx)
+	err := tx.commit()
+	b.task.Done(err)
+	close(b.release)
+}

@@ -1,0 +1,254 @@
+package store
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+)
+
+// Generic key operations over every type.
+
+// Delete deletes key if it exists; it reports whether it did.
+func (tx *Tx) Delete(db int, key []byte) (bool, error) {
+	m, ok, err := tx.Lookup(db, key)
+	if err != nil || !ok {
+		return false, err
+	}
+	tx.DeleteKey(db, key, &m)
+	return true, nil
+}
+
+// TypeOf returns key's type, TypeNone if absent.
+func (tx *Tx) TypeOf(db int, key []byte) (Type, error) {
+	m, ok, err := tx.Lookup(db, key)
+	if err != nil || !ok {
+		return TypeNone, err
+	}
+	return m.Type, nil
+}
+
+// SetExpire gives key (live metadata m) the expiry at (unix ms); at == 0
+// removes the expiry; an expiry not after now deletes the key, as Redis does.
+func (tx *Tx) SetExpire(db int, key []byte, m *Meta, at int64) {
+	if at != 0 && at <= tx.now {
+		tx.DeleteKey(db, key, m)
+		tx.Notify(db, "del", key)
+		return
+	}
+	nm := *m
+	nm.Expire = at
+	tx.PutMeta(db, key, &nm, m)
+}
+
+// Rename moves src to dst (in the same db), replacing dst. With nx it does
+// nothing when dst exists and returns false. ErrNoSuchKey if src is absent.
+func (tx *Tx) Rename(db int, src, dst []byte, nx bool) (bool, error) {
+	m, ok, err := tx.Lookup(db, src)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, ErrNoSuchKey
+	}
+	if string(src) == string(dst) {
+		return !nx, nil
+	}
+	m.Body = append([]byte(nil), m.Body...)
+	dm, dok, err := tx.Lookup(db, dst)
+	if err != nil {
+		return false, err
+	}
+	if dok && nx {
+		return false, nil
+	}
+	var old *Meta
+	if dok {
+		old = &dm
+	}
+	tx.RenameMeta(db, src, &m, db, dst, old)
+	return true, nil
+}
+
+// Move moves key from db to dstDB unless it exists there. It reports
+// whether it moved.
+func (tx *Tx) Move(db int, key []byte, dstDB int) (bool, error) {
+	m, ok, err := tx.Lookup(db, key)
+	if err != nil || !ok {
+		return false, err
+	}
+	m.Body = append([]byte(nil), m.Body...)
+	if ok, err := tx.Exists(dstDB, key); err != nil || ok {
+		return false, err
+	}
+	tx.RenameMeta(db, key, &m, dstDB, key, nil)
+	return true, nil
+}
+
+// Copy copies src (db) to dst (dstDB). Without replace it does nothing when
+// dst exists. Collections get a new id and a copy of every element.
+func (tx *Tx) Copy(db int, src []byte, dstDB int, dst []byte, replace bool) (bool, error) {
+	m, ok, err := tx.Lookup(db, src)
+	if err != nil || !ok {
+		return false, err
+	}
+	m.Body = append([]byte(nil), m.Body...)
+	if db == dstDB && string(src) == string(dst) {
+		return false, nil
+	}
+	dm, dok, err := tx.Lookup(dstDB, dst)
+	if err != nil {
+		return false, err
+	}
+	if dok && !replace {
+		return false, nil
+	}
+	if dok {
+		tx.DeleteKey(dstDB, dst, &dm)
+	}
+	nm := m
+	if isCollection(m.Type) {
+		id, err := tx.NewID()
+		if err != nil {
+			return false, err
+		}
+		nm.ID = id
+		for _, cf := range elementCFs(m.Type) {
+			it := tx.Iter(cf, m.ID, nil, nil, false)
+			for ; it.Valid(); it.Next() {
+				k := append([]byte(nil), it.Key()...)
+				tx.PutElem(cf, id, k, it.Value())
+			}
+			err := it.Err()
+			it.Close()
+			if err != nil {
+				return false, err
+			}
+		}
+	}
+	tx.PutMeta(dstDB, dst, &nm, nil)
+	return true, nil
+}
+
+// FlushDB deletes every key of db. The Tx must hold every shard.
+func (tx *Tx) FlushDB(db int) error {
+	tx.flush()
+	lo, hi := []byte{byte(db)}, []byte{byte(db + 1)}
+	it := tx.e.newIter(CFMeta, lo, hi)
+	for it.SeekToFirst(); it.Valid(); it.Next() {
+		v := it.Value()
+		if m, ok := decodeMeta(v.Data()); ok && isCollection(m.Type) {
+			for _, cf := range elementCFs(m.Type) {
+				p, e := idPrefix(m.ID), idPrefix(m.ID+1)
+				tx.delRange(cf, p[:], e[:])
+			}
+		}
+		v.Free()
+	}
+	err := it.Err()
+	it.Close()
+	if err != nil {
+		return err
+	}
+	tx.delRange(CFMeta, lo, hi)
+	tx.delRange(CFSys, []byte{'c', byte(db)}, []byte{'c', byte(db + 1)})
+	kept := tx.counts[:0]
+	for _, d := range tx.counts {
+		if d.db != db {
+			kept = append(kept, d)
+		}
+	}
+	tx.counts = kept
+	tx.flushDBs = append(tx.flushDBs, db)
+	// Stale expire-index entries of the db are dropped by active expiry
+	// when they come due (it checks each against the key's metadata).
+	return nil
+}
+
+// FlushAll deletes every key of every db and compacts the freed space.
+func (tx *Tx) FlushAll() error {
+	tx.flush()
+	full := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	for _, cf := range []CF{CFSub, CFScore, CFStream, CFExpire} {
+		tx.delRange(cf, []byte{}, full)
+	}
+	tx.delRange(CFMeta, []byte{}, full)
+	tx.delRange(CFSys, []byte{'c'}, []byte{'d'})
+	tx.counts = tx.counts[:0]
+	for db := 0; db < tx.e.opts.Databases; db++ {
+		tx.flushDBs = append(tx.flushDBs, db)
+	}
+	tx.reclaim = append(tx.reclaim, reclaimAll)
+	return nil
+}
+
+// ScanOpts filter a Scan.
+type ScanOpts struct {
+	Count int                    // entries to examine (>= 1)
+	Match func(key []byte) bool  // nil: all
+	Type  Type                   // TypeNone: all
+}
+
+// Scan examines up to opts.Count keys of db after the position after (a
+// value returned by an earlier Scan, nil to start) and returns the live ones
+// that pass the filters, with the position to continue from (nil when done).
+// The Tx must hold every shard.
+func (tx *Tx) Scan(db int, after []byte, opts ScanOpts) (keys [][]byte, next []byte, err error) {
+	tx.flushMeta()
+	lo := []byte{byte(db)}
+	if after != nil {
+		lo = append(append(lo, after...), 0)
+	}
+	it := tx.e.newIter(CFMeta, lo, []byte{byte(db + 1)})
+	defer it.Close()
+	n := 0
+	var last []byte
+	for it.SeekToFirst(); it.Valid(); it.Next() {
+		if n >= opts.Count {
+			return keys, last, nil
+		}
+		n++
+		k, v := it.Key(), it.Value()
+		mk := k.Data()
+		last = append(last[:0], mk[1:]...)
+		m, ok := decodeMeta(v.Data())
+		user := mk[3:]
+		if ok && (m.Expire == 0 || m.Expire > tx.now) &&
+			(opts.Type == TypeNone || opts.Type == m.Type) &&
+			(opts.Match == nil || opts.Match(user)) {
+			keys = append(keys, append([]byte(nil), user...))
+		}
+		k.Free()
+		v.Free()
+	}
+	return keys, nil, it.Err()
+}
+
+// RandomKey returns a random live key of db.
+func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
+	tx.flushMeta()
+	if tx.e.DBSize(db) == 0 {
+		return nil, false, nil
+	}
+	it := tx.e.newIter(CFMeta, []byte{byte(db)}, []byte{byte(db + 1)})
+	defer it.Close()
+	for try := 0; try < 32; try++ {
+		var seek [3]byte
+		seek[0] = byte(db)
+		binary.BigEndian.PutUint16(seek[1:], uint16(rand.IntN(NumSlots)))
+		it.Seek(seek[:])
+		if !it.Valid() {
+			it.SeekToFirst()
+			if !it.Valid() {
+				return nil, false, it.Err()
+			}
+		}
+		k, v := it.Key(), it.Value()
+		m, ok := decodeMeta(v.Data())
+		key := append([]byte(nil), k.Data()[3:]...)
+		k.Free()
+		v.Free()
+		if ok && (m.Expire == 0 || m.Expire > tx.now) {
+			return key, true, nil
+		}
+	}
+	return nil, false, nil
+}

@@ -1,0 +1,74 @@
+package store
+
+import "encoding/binary"
+
+const (
+	flagExpire = 1 << 0 // an expire-ms u64 follows the flags byte
+)
+
+// Meta is a decoded metadata record. For strings Body is the value; for
+// collections ID and Count are set and Body is the type's tail.
+type Meta struct {
+	Type   Type
+	Expire int64 // unix ms; 0 = no expiry
+	ID     uint64
+	Count  uint64
+	Body   []byte // aliases the record it was decoded from
+}
+
+// isCollection reports whether values of t live under an id.
+func isCollection(t Type) bool {
+	return t != TypeString && t != TypeJSON && t != TypeNone
+}
+
+// decodeMeta decodes a metadata record. Body aliases rec.
+func decodeMeta(rec []byte) (m Meta, ok bool) {
+	if len(rec) < 2 {
+		return m, false
+	}
+	m.Type = Type(rec[0])
+	flags := rec[1]
+	rec = rec[2:]
+	if flags&flagExpire != 0 {
+		if len(rec) < 8 {
+			return m, false
+		}
+		m.Expire = int64(binary.BigEndian.Uint64(rec))
+		rec = rec[8:]
+	}
+	if isCollection(m.Type) {
+		if len(rec) < 16 {
+			return m, false
+		}
+		m.ID = binary.BigEndian.Uint64(rec)
+		m.Count = binary.BigEndian.Uint64(rec[8:])
+		rec = rec[16:]
+	}
+	m.Body = rec
+	return m, true
+}
+
+// appendMeta encodes m.
+func appendMeta(dst []byte, m *Meta) []byte {
+	var flags byte
+	if m.Expire != 0 {
+		flags |= flagExpire
+	}
+	dst = append(dst, byte(m.Type), flags)
+	if m.Expire != 0 {
+		dst = binary.BigEndian.AppendUint64(dst, uint64(m.Expire))
+	}
+	if isCollection(m.Type) {
+		dst = binary.BigEndian.AppendUint64(dst, m.ID)
+		dst = binary.BigEndian.AppendUint64(dst, m.Count)
+	}
+	return append(dst, m.Body...)
+}
+
+// metaExpire reads only the expiry of an encoded record.
+func metaExpire(rec []byte) int64 {
+	if len(rec) >= 10 && rec[1]&flagExpire != 0 {
+		return int64(binary.BigEndian.Uint64(rec[2:]))
+	}
+	return 0
+}

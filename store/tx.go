@@ -1,0 +1,634 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/linxGnu/grocksdb"
+)
+
+// Errors of the typed API. The command layer turns them into Redis's texts.
+var (
+	ErrWrongType = errors.New("WRONGTYPE Operation against a key holding the wrong kind of value")
+	ErrNoSuchKey = errors.New("ERR no such key")
+	ErrCorrupt   = errors.New("ERR corrupt record detected (checksum or format); refusing to serve it")
+)
+
+// Tx is the view a task runs against: reads see RocksDB, the shard's hot
+// cache and the writes made earlier in the same group; writes go to the
+// group's WriteBatch, committed once for the whole group. A Tx is used by
+// one goroutine at a time and only for the keys of the shards it holds.
+//
+// Slices returned by a Tx's reads are valid until the next write or the end
+// of the task, whichever is first; copy what must live longer.
+type Tx struct {
+	e      *Engine
+	shards []*shard // held shards, indexed by shard number when len > 1
+
+	w   wbuf
+	ov  *overlay
+	now int64
+
+	counts    []countDelta
+	dirtyIDs  map[uint64]struct{}
+	dirtyMeta bool
+	flushed   bool  // a mid-group write happened
+	flushErr  error // its error, reported to the whole group
+	flushSync bool
+	reclaim   []uint64 // ids range-deleted in this group
+	flushDBs  []int    // databases emptied in this batch
+	events    []event
+
+	mk      []byte // scratch meta key
+	k2      []byte // scratch key
+	rbuf    []byte // copies of values read from RocksDB this task
+	scratch []byte
+}
+
+type countDelta struct {
+	db      int
+	slot    uint16
+	keys    int64
+	expires int64
+}
+
+type event struct {
+	db    int
+	name  string
+	key   []byte
+	isExp bool
+}
+
+func newTx(e *Engine, shards []*shard) *Tx {
+	tx := &Tx{e: e, shards: shards, ov: newOverlay(), dirtyIDs: make(map[uint64]struct{})}
+	tx.w.cfIDs = &e.cfIDs
+	tx.w.reset()
+	return tx
+}
+
+func (tx *Tx) startTask() {
+	tx.now = time.Now().UnixMilli()
+	tx.rbuf = tx.rbuf[:0]
+}
+
+// Now returns the task's clock in unix milliseconds (fixed for the task, as
+// Redis fixes it per command).
+func (tx *Tx) Now() int64 { return tx.now }
+
+// RefreshNow re-reads the clock (between the commands of one task).
+func (tx *Tx) RefreshNow() { tx.now = time.Now().UnixMilli() }
+
+// Engine returns the engine the Tx belongs to.
+func (tx *Tx) Engine() *Engine { return tx.e }
+
+func (tx *Tx) clean() bool { return tx.w.empty() && !tx.flushed && tx.flushErr == nil }
+
+func (tx *Tx) cacheFor(mk []byte) *hotCache {
+	if len(tx.shards) == 1 {
+		return tx.shards[0].cache
+	}
+	slot := uint16(mk[1])<<8 | uint16(mk[2])
+	want := tx.e.ShardOfSlot(slot)
+	for _, s := range tx.shards {
+		if s.idx == want {
+			return s.cache
+		}
+	}
+	return nil
+}
+
+// get reads (cf, key): the group's writes first, then the hot cache (meta
+// only), then RocksDB.
+func (tx *Tx) get(cf CF, key []byte) ([]byte, bool, error) {
+	if v, del, found := tx.ov.get(cf, key); found {
+		return v, !del, nil
+	}
+	var c *hotCache
+	if cf == CFMeta {
+		c = tx.cacheFor(key)
+		if rec, hit := c.get(key); hit {
+			tx.e.stats.CacheHits.Add(1)
+			return rec, rec != nil, nil
+		}
+		tx.e.stats.CacheMisses.Add(1)
+	}
+	s, err := tx.e.db.GetCF(tx.e.ro, tx.e.cfs[cf], key)
+	if err != nil {
+		return nil, false, fmt.Errorf("ERR storage read failed: %v", err)
+	}
+	defer s.Free()
+	if !s.Exists() {
+		if c != nil {
+			c.put(key, nil)
+		}
+		return nil, false, nil
+	}
+	start := len(tx.rbuf)
+	tx.rbuf = append(tx.rbuf, s.Data()...)
+	v := tx.rbuf[start:len(tx.rbuf):len(tx.rbuf)]
+	if c != nil {
+		c.put(key, v)
+	}
+	return v, true, nil
+}
+
+func (tx *Tx) put(cf CF, key, val []byte) {
+	tx.w.put(cf, key, val)
+	tx.ov.set(cf, key, val, false)
+	if cf == CFMeta {
+		tx.dirtyMeta = true
+	} else if len(key) >= 8 && cf != CFExpire && cf != CFSys {
+		tx.dirtyIDs[binary.BigEndian.Uint64(key)] = struct{}{}
+	}
+}
+
+func (tx *Tx) del(cf CF, key []byte) {
+	tx.w.del(cf, key)
+	tx.ov.set(cf, key, nil, true)
+	if cf == CFMeta {
+		tx.dirtyMeta = true
+	} else if len(key) >= 8 && cf != CFExpire && cf != CFSys {
+		tx.dirtyIDs[binary.BigEndian.Uint64(key)] = struct{}{}
+	}
+}
+
+func (tx *Tx) delRange(cf CF, start, end []byte) {
+	tx.w.delRange(cf, start, end)
+	tx.ov.setRange(cf, start, end)
+	if cf == CFMeta {
+		tx.dirtyMeta = true
+	} else if len(start) >= 8 && cf != CFExpire && cf != CFSys {
+		tx.dirtyIDs[binary.BigEndian.Uint64(start)] = struct{}{}
+	}
+}
+
+// writeOpts returns the write options for a commit under the fsync mode.
+func (tx *Tx) writeOpts(final bool) *grocksdb.WriteOptions {
+	if final && tx.e.Fsync() == FsyncAlways {
+		return tx.e.woSyn
+	}
+	return tx.e.woNo
+}
+
+// flush writes the pending batch now (before an iterator must see it),
+// without completing the group's tasks.
+func (tx *Tx) flush() {
+	if tx.w.empty() {
+		return
+	}
+	if err := tx.write(tx.e.woNo); err != nil && tx.flushErr == nil {
+		tx.flushErr = err
+	}
+	tx.flushed = true
+}
+
+// flushFor flushes if the group has written elements of id.
+func (tx *Tx) flushFor(id uint64) {
+	if _, ok := tx.dirtyIDs[id]; ok {
+		tx.flush()
+	}
+}
+
+// flushMeta flushes if the group has written any metadata.
+func (tx *Tx) flushMeta() {
+	if tx.dirtyMeta {
+		tx.flush()
+	}
+}
+
+// write commits the pending batch with wo and, on success, publishes it to
+// the caches and counters. The overlay is reset either way.
+func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
+	// Persist the key counts this batch changes.
+	for i := range tx.counts {
+		d := &tx.counts[i]
+		c := tx.e.counts[d.db][d.slot]
+		if tx.flushedDB(d.db) {
+			c = slotCount{}
+		}
+		c.keys += d.keys
+		c.expires += d.expires
+		var k [4]byte
+		k[0], k[1] = 'c', byte(d.db)
+		binary.BigEndian.PutUint16(k[2:], d.slot)
+		var v [16]byte
+		binary.BigEndian.PutUint64(v[:], uint64(c.keys))
+		binary.BigEndian.PutUint64(v[8:], uint64(c.expires))
+		tx.w.put(CFSys, k[:], v[:])
+	}
+	wb := grocksdb.WriteBatchFrom(tx.w.data())
+	err := tx.e.db.Write(wo, wb)
+	wb.Destroy()
+	tx.e.stats.Commits.Add(1)
+	if err != nil {
+		tx.e.stats.CommitErrors.Add(1)
+		err = fmt.Errorf("ERR write to storage failed: %v", err)
+		// The caches hold only committed state; drop entries this batch
+		// touched in case a partial outcome is ever possible.
+		tx.ov.each(CFMeta, func(k, _ []byte, _ bool) { tx.cacheFor(k).del(k) })
+	} else {
+		for _, db := range tx.flushDBs {
+			tx.e.counts[db] = [NumSlots]slotCount{}
+			tx.e.dbKeys[db].Store(0)
+			tx.e.dbExpire[db].Store(0)
+		}
+		if len(tx.flushDBs) > 0 {
+			for _, s := range tx.shards {
+				s.cache.clear()
+			}
+		}
+		for i := range tx.counts {
+			d := &tx.counts[i]
+			c := &tx.e.counts[d.db][d.slot]
+			c.keys += d.keys
+			c.expires += d.expires
+			tx.e.dbKeys[d.db].Add(d.keys)
+			tx.e.dbExpire[d.db].Add(d.expires)
+		}
+		tx.ov.each(CFMeta, func(k, v []byte, del bool) {
+			c := tx.cacheFor(k)
+			if del {
+				c.put(k, nil)
+			} else {
+				c.put(k, v)
+			}
+		})
+		for _, ev := range tx.events {
+			if ev.isExp {
+				tx.e.stats.ExpiredKeys.Add(1)
+			}
+			tx.e.notify(ev.db, ev.name, ev.key)
+		}
+		if len(tx.reclaim) > 0 {
+			tx.e.queueReclaim(tx.reclaim)
+		}
+	}
+	tx.counts = tx.counts[:0]
+	tx.flushDBs = tx.flushDBs[:0]
+	tx.events = tx.events[:0]
+	tx.reclaim = tx.reclaim[:0]
+	tx.ov.reset()
+	tx.w.reset()
+	clear(tx.dirtyIDs)
+	tx.dirtyMeta = false
+	return err
+}
+
+// commit ends the group: writes what is pending (synced in always mode)
+// and returns the error every task of the group must report.
+func (tx *Tx) commit() error {
+	var err error
+	switch {
+	case !tx.w.empty():
+		err = tx.write(tx.writeOpts(true))
+	case tx.flushed && tx.e.Fsync() == FsyncAlways:
+		err = tx.e.db.FlushWAL(true)
+	}
+	if tx.flushErr != nil {
+		err = tx.flushErr
+	}
+	tx.flushed, tx.flushErr = false, nil
+	return err
+}
+
+func (tx *Tx) flushedDB(db int) bool {
+	for _, f := range tx.flushDBs {
+		if f == db {
+			return true
+		}
+	}
+	return false
+}
+
+func (tx *Tx) countKey(db int, key []byte, keys, expires int64) {
+	slot := Slot(key)
+	for i := range tx.counts {
+		d := &tx.counts[i]
+		if d.db == db && d.slot == slot {
+			d.keys += keys
+			d.expires += expires
+			return
+		}
+	}
+	tx.counts = append(tx.counts, countDelta{db, slot, keys, expires})
+}
+
+// Notify queues a keyspace event, delivered after the commit.
+func (tx *Tx) Notify(db int, name string, key []byte) {
+	tx.events = append(tx.events, event{db: db, name: name, key: append([]byte(nil), key...)})
+}
+
+// --- keys and metadata ---
+
+// Lookup returns the live metadata of key in db. An expired key is deleted
+// (as Redis's lazy expiry does) and reported absent.
+func (tx *Tx) Lookup(db int, key []byte) (Meta, bool, error) {
+	tx.mk = appendMetaKey(tx.mk[:0], db, key)
+	rec, ok, err := tx.get(CFMeta, tx.mk)
+	if err != nil || !ok {
+		return Meta{}, false, err
+	}
+	m, valid := decodeMeta(rec)
+	if !valid {
+		tx.e.log.Error("corrupt metadata record", "db", db, "key", string(key))
+		return Meta{}, false, ErrCorrupt
+	}
+	if m.Expire != 0 && m.Expire <= tx.now {
+		tx.deleteKey(db, key, &m, true)
+		return Meta{}, false, nil
+	}
+	return m, true, nil
+}
+
+// LookupType is Lookup that fails with ErrWrongType unless the key is absent
+// or of type t.
+func (tx *Tx) LookupType(db int, key []byte, t Type) (Meta, bool, error) {
+	m, ok, err := tx.Lookup(db, key)
+	if err == nil && ok && m.Type != t {
+		return m, ok, ErrWrongType
+	}
+	return m, ok, err
+}
+
+// Exists reports whether key is live in db.
+func (tx *Tx) Exists(db int, key []byte) (bool, error) {
+	_, ok, err := tx.Lookup(db, key)
+	return ok, err
+}
+
+// PutMeta writes key's metadata. old is the key's previous live metadata or
+// nil if it had none; PutMeta keeps the key counts and the expiry index in
+// step. Replacing a collection by another value is the caller's business
+// (DeleteKey first).
+func (tx *Tx) PutMeta(db int, key []byte, m *Meta, old *Meta) {
+	tx.mk = appendMetaKey(tx.mk[:0], db, key)
+	tx.scratch = appendMeta(tx.scratch[:0], m)
+	tx.put(CFMeta, tx.mk, tx.scratch)
+	var oldExp int64
+	if old == nil {
+		tx.countKey(db, key, 1, b2i(m.Expire != 0))
+	} else {
+		oldExp = old.Expire
+		if (oldExp != 0) != (m.Expire != 0) {
+			tx.countKey(db, key, 0, b2i(m.Expire != 0)-b2i(oldExp != 0))
+		}
+	}
+	if oldExp != m.Expire {
+		if oldExp != 0 {
+			tx.k2 = appendExpireKey(tx.k2[:0], oldExp, db, key)
+			tx.del(CFExpire, tx.k2)
+		}
+		if m.Expire != 0 {
+			tx.k2 = appendExpireKey(tx.k2[:0], m.Expire, db, key)
+			tx.put(CFExpire, tx.k2, nil)
+		}
+	}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// smallCollection is the size up to which a deleted collection's elements
+// are deleted one by one; bigger ones get one range delete and background
+// compaction of the range.
+const smallCollection = 64
+
+// DeleteKey deletes key (whose live metadata is m) with all its elements.
+func (tx *Tx) DeleteKey(db int, key []byte, m *Meta) {
+	tx.deleteKey(db, key, m, false)
+}
+
+func (tx *Tx) deleteKey(db int, key []byte, m *Meta, expired bool) {
+	tx.mk = appendMetaKey(tx.mk[:0], db, key)
+	tx.del(CFMeta, tx.mk)
+	if m.Expire != 0 {
+		tx.k2 = appendExpireKey(tx.k2[:0], m.Expire, db, key)
+		tx.del(CFExpire, tx.k2)
+	}
+	tx.countKey(db, key, -1, -b2i(m.Expire != 0))
+	if isCollection(m.Type) {
+		tx.dropElements(m)
+	}
+	if expired {
+		tx.events = append(tx.events, event{db: db, name: "expired", key: append([]byte(nil), key...), isExp: true})
+	}
+}
+
+// dropElements deletes the elements of a collection whose metadata is gone.
+func (tx *Tx) dropElements(m *Meta) {
+	p := idPrefix(m.ID)
+	end := idPrefix(m.ID + 1)
+	cfs := elementCFs(m.Type)
+	if m.Count <= smallCollection {
+		tx.flushFor(m.ID)
+		for _, cf := range cfs {
+			it := tx.e.newIter(cf, p[:], end[:])
+			keys := 0
+			for it.SeekToFirst(); it.Valid(); it.Next() {
+				k := it.Key()
+				tx.del(cf, k.Data())
+				k.Free()
+				if keys++; keys > 4*smallCollection {
+					break
+				}
+			}
+			it.Close()
+			if keys > 4*smallCollection {
+				tx.delRange(cf, p[:], end[:])
+			}
+		}
+		return
+	}
+	for _, cf := range cfs {
+		tx.delRange(cf, p[:], end[:])
+	}
+	tx.reclaim = append(tx.reclaim, m.ID)
+}
+
+func elementCFs(t Type) []CF {
+	switch t {
+	case TypeZSet:
+		return []CF{CFSub, CFScore}
+	case TypeStream:
+		return []CF{CFSub, CFStream}
+	}
+	return []CF{CFSub}
+}
+
+// RenameMeta moves src's metadata (m) to dst in dstDB, replacing whatever
+// dst held (dstOld, nil if absent). Elements stay under their id: O(1).
+func (tx *Tx) RenameMeta(srcDB int, src []byte, m *Meta, dstDB int, dst []byte, dstOld *Meta) {
+	if dstOld != nil {
+		tx.DeleteKey(dstDB, dst, dstOld)
+	}
+	// Remove src without touching its elements.
+	tx.mk = appendMetaKey(tx.mk[:0], srcDB, src)
+	tx.del(CFMeta, tx.mk)
+	if m.Expire != 0 {
+		tx.k2 = appendExpireKey(tx.k2[:0], m.Expire, srcDB, src)
+		tx.del(CFExpire, tx.k2)
+	}
+	tx.countKey(srcDB, src, -1, -b2i(m.Expire != 0))
+	tx.PutMeta(dstDB, dst, m, nil)
+}
+
+// NewID allocates an id for a new collection.
+func (tx *Tx) NewID() (uint64, error) { return tx.e.newID() }
+
+// --- element access for the collection types ---
+
+// GetElem reads element elem of collection id from cf.
+func (tx *Tx) GetElem(cf CF, id uint64, elem []byte) ([]byte, bool, error) {
+	tx.k2 = appendSubKey(tx.k2[:0], id, elem)
+	return tx.get(cf, tx.k2)
+}
+
+// PutElem writes element elem of collection id in cf.
+func (tx *Tx) PutElem(cf CF, id uint64, elem, val []byte) {
+	tx.k2 = appendSubKey(tx.k2[:0], id, elem)
+	tx.put(cf, tx.k2, val)
+}
+
+// DelElem deletes element elem of collection id in cf.
+func (tx *Tx) DelElem(cf CF, id uint64, elem []byte) {
+	tx.k2 = appendSubKey(tx.k2[:0], id, elem)
+	tx.del(cf, tx.k2)
+}
+
+// DelElemRange deletes the elements of id in cf whose element keys are in
+// [from, to) (to == nil: to the end of the collection).
+func (tx *Tx) DelElemRange(cf CF, id uint64, from, to []byte) {
+	start := appendSubKey(nil, id, from)
+	var end []byte
+	if to == nil {
+		e := idPrefix(id + 1)
+		end = e[:]
+	} else {
+		end = appendSubKey(nil, id, to)
+	}
+	tx.delRange(cf, start, end)
+}
+
+// Iter iterates the elements of collection id in cf, in key order, from
+// element key from (inclusive; nil = first) to to (exclusive; nil = last).
+// Pending writes of id are committed first so the iterator sees them.
+// Close it before the task ends.
+func (tx *Tx) Iter(cf CF, id uint64, from, to []byte, reverse bool) *ElemIter {
+	tx.flushFor(id)
+	lower := appendSubKey(nil, id, from)
+	var upper []byte
+	if to == nil {
+		e := idPrefix(id + 1)
+		upper = e[:]
+	} else {
+		upper = appendSubKey(nil, id, to)
+	}
+	it := &ElemIter{it: tx.e.newIter(cf, lower, upper), reverse: reverse}
+	if reverse {
+		it.it.SeekToLast()
+	} else {
+		it.it.SeekToFirst()
+	}
+	return it
+}
+
+// ElemIter walks a collection's elements. Key and Value are valid until the
+// next call to Next or Close.
+type ElemIter struct {
+	it      *rawIter
+	reverse bool
+	k, v    *grocksdb.Slice
+}
+
+// Valid reports whether the iterator is at an element.
+func (i *ElemIter) Valid() bool { return i.it.Valid() }
+
+// Key returns the element key (without the id prefix).
+func (i *ElemIter) Key() []byte {
+	i.freeKV()
+	i.k = i.it.Key()
+	return i.k.Data()[8:]
+}
+
+// Value returns the element value.
+func (i *ElemIter) Value() []byte {
+	if i.v != nil {
+		i.v.Free()
+	}
+	i.v = i.it.Value()
+	return i.v.Data()
+}
+
+// Next moves to the next element (previous, in reverse).
+func (i *ElemIter) Next() {
+	i.freeKV()
+	if i.reverse {
+		i.it.Prev()
+	} else {
+		i.it.Next()
+	}
+}
+
+// Seek positions at the first element >= elem (reverse: the last <= elem).
+func (i *ElemIter) Seek(id uint64, elem []byte) {
+	i.freeKV()
+	k := appendSubKey(nil, id, elem)
+	if i.reverse {
+		i.it.SeekForPrev(k)
+	} else {
+		i.it.Seek(k)
+	}
+}
+
+// Err returns the iteration error, if any.
+func (i *ElemIter) Err() error { return i.it.Err() }
+
+// Close releases the iterator.
+func (i *ElemIter) Close() {
+	i.freeKV()
+	i.it.Close()
+}
+
+func (i *ElemIter) freeKV() {
+	if i.k != nil {
+		i.k.Free()
+		i.k = nil
+	}
+	if i.v != nil {
+		i.v.Free()
+		i.v = nil
+	}
+}
+
+// rawIter is a RocksDB iterator with its bounds kept alive.
+type rawIter struct {
+	*grocksdb.Iterator
+	ro *grocksdb.ReadOptions
+}
+
+func (it *rawIter) Close() {
+	it.Iterator.Close()
+	it.ro.Destroy()
+}
+
+func (e *Engine) newIter(cf CF, lower, upper []byte) *rawIter {
+	ro := grocksdb.NewDefaultReadOptions()
+	ro.SetVerifyChecksums(true)
+	if lower != nil {
+		ro.SetIterateLowerBound(lower)
+	}
+	if upper != nil {
+		ro.SetIterateUpperBound(upper)
+	}
+	return &rawIter{Iterator: e.db.NewIteratorCF(ro, e.cfs[cf]), ro: ro}
+}
+
+// hasPrefix is bytes.HasPrefix, kept for symmetry with the encoders.
+func hasPrefix(b, p []byte) bool { return bytes.HasPrefix(b, p) }

@@ -1,0 +1,106 @@
+// Package tuning holds the knobs that trade resources for speed: RocksDB
+// option profiles, socket options and thread pinning. Each knob has a
+// measured default (BENCHMARKS.md says which run chose it).
+package tuning
+
+import "github.com/linxGnu/grocksdb"
+
+// RocksProfile sizes RocksDB. Zero fields take the defaults shown.
+type RocksProfile struct {
+	BlockCacheSize  uint64 // shared LRU block cache, bytes (256 MiB)
+	WriteBufferSize uint64 // one memtable, bytes (32 MiB)
+	MaxWriteBuffers int    // memtables per column family (3)
+	BackgroundJobs  int    // flush + compaction threads (2)
+	MaxOpenFiles    int    // -1 = unlimited (4096)
+}
+
+func (p *RocksProfile) ensureDefaults() {
+	if p.BlockCacheSize == 0 {
+		p.BlockCacheSize = 256 << 20
+	}
+	if p.WriteBufferSize == 0 {
+		p.WriteBufferSize = 32 << 20
+	}
+	if p.MaxWriteBuffers == 0 {
+		p.MaxWriteBuffers = 3
+	}
+	if p.BackgroundJobs == 0 {
+		p.BackgroundJobs = 2
+	}
+	if p.MaxOpenFiles == 0 {
+		p.MaxOpenFiles = 4096
+	}
+}
+
+// Rocks is a built set of RocksDB options; Destroy releases them after the
+// database is closed.
+type Rocks struct {
+	DB    *grocksdb.Options
+	Cache *grocksdb.Cache
+	table *grocksdb.BlockBasedTableOptions
+	cfs   []*grocksdb.Options
+}
+
+// NewRocks builds the options for a DiskDB database with the given column
+// families: bloom filters on every family (point lookups dominate), index and
+// filter blocks in the block cache so memory stays bounded by its size, LZ4
+// on the upper levels and ZSTD at the bottom, one writer per shard without
+// the adaptive-yield spin (measured: it burns the second core under load).
+func NewRocks(p RocksProfile, cfNames []string) *Rocks {
+	p.ensureDefaults()
+	r := &Rocks{Cache: grocksdb.NewLRUCache(p.BlockCacheSize)}
+	t := grocksdb.NewDefaultBlockBasedTableOptions()
+	t.SetBlockCache(r.Cache)
+	t.SetBlockSize(16 << 10)
+	t.SetFilterPolicy(grocksdb.NewBloomFilter(10))
+	t.SetCacheIndexAndFilterBlocks(true)
+	t.SetCacheIndexAndFilterBlocksWithHighPriority(true)
+	t.SetPinL0FilterAndIndexBlocksInCache(true)
+	t.SetFormatVersion(5)
+	r.table = t
+
+	mk := func() *grocksdb.Options {
+		o := grocksdb.NewDefaultOptions()
+		o.SetBlockBasedTableFactory(t)
+		o.SetWriteBufferSize(p.WriteBufferSize)
+		o.SetMaxWriteBufferNumber(p.MaxWriteBuffers)
+		o.SetCompression(grocksdb.LZ4Compression)
+		o.SetBottommostCompression(grocksdb.ZSTDCompression)
+		o.SetLevelCompactionDynamicLevelBytes(true)
+		o.SetTargetFileSizeBase(64 << 20)
+		o.SetMaxBytesForLevelBase(256 << 20)
+		o.SetMemtableWholeKeyFiltering(true)
+		o.SetMemTablePrefixBloomSizeRatio(0.05)
+		return o
+	}
+	db := mk()
+	db.SetCreateIfMissing(true)
+	db.SetCreateIfMissingColumnFamilies(true)
+	db.SetMaxBackgroundJobs(p.BackgroundJobs)
+	db.SetMaxOpenFiles(p.MaxOpenFiles)
+	db.SetEnableWriteThreadAdaptiveYield(false)
+	db.SetKeepLogFileNum(4)
+	db.SetMaxTotalWalSize(512 << 20)
+	db.SetBytesPerSync(1 << 20)
+	db.SetWALRecoveryMode(grocksdb.PointInTimeRecovery)
+	db.SetParanoidChecks(true)
+	db.SetInfoLogLevel(grocksdb.WarnInfoLogLevel)
+	r.DB = db
+	for range cfNames {
+		r.cfs = append(r.cfs, mk())
+	}
+	return r
+}
+
+// CFOptions returns the per-column-family options, in cfNames order.
+func (r *Rocks) CFOptions() []*grocksdb.Options { return r.cfs }
+
+// Destroy frees the options. Call it after the database is closed.
+func (r *Rocks) Destroy() {
+	for _, o := range r.cfs {
+		o.Destroy()
+	}
+	r.DB.Destroy()
+	r.table.Destroy()
+	r.Cache.Destroy()
+}

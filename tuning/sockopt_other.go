@@ -1,0 +1,16 @@
+//go:build !linux
+
+package tuning
+
+import "golang.org/x/sys/unix"
+
+// QuickAck does nothing where TCP_QUICKACK does not exist.
+func QuickAck(fd int) error { return nil }
+
+// NoDelay sets TCP_NODELAY on fd.
+func NoDelay(fd int) error {
+	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+}
+
+// QuickAckSupported reports whether QuickAck does anything on this OS.
+const QuickAckSupported = false
