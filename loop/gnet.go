@@ -123,13 +123,13 @@ func (h *handler) OnBoot(eng gnet.Engine) gnet.Action {
 
 // gconn adapts a gnet connection to the command layer's Conn.
 type gconn struct {
-	c      gnet.Conn
-	cl     *command.Client
-	woken  atomic.Bool
-	fd     int
-	raddr  string
-	laddr  string
-	qack   bool
+	c     gnet.Conn
+	cl    *command.Client
+	woken atomic.Bool
+	fd    int
+	raddr string
+	laddr string
+	qack  bool
 }
 
 func (g *gconn) Wake() {
@@ -138,9 +138,9 @@ func (g *gconn) Wake() {
 	}
 }
 
-func (g *gconn) Close()              { _ = g.c.Close() }
-func (g *gconn) RemoteAddr() string  { return g.raddr }
-func (g *gconn) LocalAddr() string   { return g.laddr }
+func (g *gconn) Close()             { _ = g.c.Close() }
+func (g *gconn) RemoteAddr() string { return g.raddr }
+func (g *gconn) LocalAddr() string  { return g.laddr }
 
 func addrString(a net.Addr) string {
 	if t, ok := a.(*net.TCPAddr); ok {

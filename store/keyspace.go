@@ -182,9 +182,9 @@ func (tx *Tx) FlushAll() error {
 
 // ScanOpts filter a Scan.
 type ScanOpts struct {
-	Count int                    // entries to examine (>= 1)
-	Match func(key []byte) bool  // nil: all
-	Type  Type                   // TypeNone: all
+	Count int                   // entries to examine (>= 1)
+	Match func(key []byte) bool // nil: all
+	Type  Type                  // TypeNone: all
 }
 
 // Scan examines up to opts.Count keys of db after the position after (a

@@ -49,6 +49,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case "-h", "--help", "help":
 			usage(stdout)
 			return nil
+		case "commands":
+			writeCommandDocs(stdout)
+			return nil
 		case "-v", "--version", "version":
 			fmt.Fprintf(stdout, "DiskDB %s (Redis %s compatible)\n", command.DiskDBVersion, command.Version)
 			return nil

@@ -322,7 +322,7 @@ func cmdCommandList(c *Ctx) {
 	var names []string
 	for _, sp := range Commands() {
 		names = append(names, sp.Name)
-		for _, sub := range sortedSubs(sp) {
+		for _, sub := range SortedSubs(sp) {
 			names = append(names, sub.Name)
 		}
 	}
@@ -338,7 +338,8 @@ func cmdCommandList(c *Ctx) {
 	}
 }
 
-func sortedSubs(sp *Spec) []*Spec {
+// SortedSubs returns the subcommands of sp by name.
+func SortedSubs(sp *Spec) []*Spec {
 	out := make([]*Spec, 0, len(sp.Subs))
 	for _, s := range sp.Subs {
 		out = append(out, s)
@@ -428,7 +429,7 @@ func writeCommandInfo(c *Ctx, sp *Spec) {
 	} else {
 		c.Array(0)
 	}
-	subs := sortedSubs(sp)
+	subs := SortedSubs(sp)
 	c.Array(len(subs))
 	for _, sub := range subs {
 		writeCommandInfo(c, sub)
@@ -511,7 +512,7 @@ func cmdCommandDocs(c *Ctx) {
 }
 
 func writeDocs(c *Ctx, sp *Spec) {
-	subs := sortedSubs(sp)
+	subs := SortedSubs(sp)
 	n := 3
 	if len(subs) > 0 {
 		n++

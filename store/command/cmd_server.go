@@ -226,12 +226,12 @@ func resetSpecStats(sp *Spec) {
 // --- SLOWLOG ---
 
 type slowEntry struct {
-	id       int64
-	at       int64
-	micros   int64
-	args     []string
-	addr     string
-	name     string
+	id     int64
+	at     int64
+	micros int64
+	args   []string
+	addr   string
+	name   string
 }
 
 var slowlog struct {

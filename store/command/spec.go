@@ -15,27 +15,27 @@ type Flag uint32
 
 // Command flags. The first group is reported by COMMAND INFO.
 const (
-	FlagWrite     Flag = 1 << iota // may modify data
-	FlagReadOnly                   // only reads data
-	FlagDenyOOM                    // may grow memory
-	FlagAdmin                      // administrative
-	FlagPubSub                     // pub/sub related
-	FlagNoScript                   // not allowed in scripts
-	FlagBlocking                   // may block the client
-	FlagLoading                    // allowed while loading
-	FlagStale                      // allowed on a stale replica
-	FlagNoAuth                     // allowed before AUTH
-	FlagFast                       // O(1) or O(log N)
-	FlagNoMulti                    // not allowed inside MULTI
-	FlagAllowBusy                  // allowed while a script runs
-	FlagSkipMonitor                // not shown by MONITOR
-	FlagSkipSlowlog                // not logged by SLOWLOG
-	FlagNoPropagate                // not replicated
+	FlagWrite       Flag = 1 << iota // may modify data
+	FlagReadOnly                     // only reads data
+	FlagDenyOOM                      // may grow memory
+	FlagAdmin                        // administrative
+	FlagPubSub                       // pub/sub related
+	FlagNoScript                     // not allowed in scripts
+	FlagBlocking                     // may block the client
+	FlagLoading                      // allowed while loading
+	FlagStale                        // allowed on a stale replica
+	FlagNoAuth                       // allowed before AUTH
+	FlagFast                         // O(1) or O(log N)
+	FlagNoMulti                      // not allowed inside MULTI
+	FlagAllowBusy                    // allowed while a script runs
+	FlagSkipMonitor                  // not shown by MONITOR
+	FlagSkipSlowlog                  // not logged by SLOWLOG
+	FlagNoPropagate                  // not replicated
 
 	// Execution classes (not reported).
-	ExecInline  // runs on the connection's goroutine at dispatch; touches no data
-	ExecAfter   // runs inline once the batch's earlier commands have completed
-	ExecGlobal  // runs with every shard held
+	ExecInline     // runs on the connection's goroutine at dispatch; touches no data
+	ExecAfter      // runs inline once the batch's earlier commands have completed
+	ExecGlobal     // runs with every shard held
 	ExecBackground // runs on its own goroutine once earlier commands completed
 )
 
@@ -61,15 +61,15 @@ type Spec struct {
 	Step     int
 	// KeysFn returns the key positions when they depend on the arguments
 	// (numkeys, STREAMS ...). Arity is checked before it is called.
-	KeysFn   func(args [][]byte, dst []int) []int
-	Handler  func(c *Ctx)
-	Group    string // "string", "generic", ... (COMMAND DOCS)
-	Summary  string // one line (COMMAND DOCS, README)
-	Since    string
-	ACL      []string // ACL categories beyond those the flags imply
-	Subs     map[string]*Spec
-	parent   *Spec
-	stats    *cmdStats
+	KeysFn  func(args [][]byte, dst []int) []int
+	Handler func(c *Ctx)
+	Group   string // "string", "generic", ... (COMMAND DOCS)
+	Summary string // one line (COMMAND DOCS, README)
+	Since   string
+	ACL     []string // ACL categories beyond those the flags imply
+	Subs    map[string]*Spec
+	parent  *Spec
+	stats   *cmdStats
 }
 
 // table maps lower-case command names to their specs.
