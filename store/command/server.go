@@ -44,10 +44,6 @@ type Server struct {
 	errMu            sync.Mutex
 	errStats         map[string]*atomic.Int64
 
-	scanMu      sync.Mutex
-	scanCursors map[uint64][]byte
-	scanSeq     uint64
-
 	// Backend reports which network backend serves (INFO server).
 	Backend string
 	// Shutdown is called by SHUTDOWN; set by the program that runs the server.
@@ -78,7 +74,6 @@ func NewServer(eng *store.Engine, cfg *Config, log *slog.Logger) *Server {
 		start:       time.Now(),
 		clients:     map[int64]*Client{},
 		errStats:    map[string]*atomic.Int64{},
-		scanCursors: map[uint64][]byte{},
 		runID:       randomHex(40),
 		Backend:     "epoll",
 	}
