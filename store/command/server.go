@@ -68,14 +68,14 @@ type cmdStats struct {
 // NewServer wires the command layer to an open engine and settings.
 func NewServer(eng *store.Engine, cfg *Config, log *slog.Logger) *Server {
 	s := &Server{
-		eng:         eng,
-		cfg:         cfg,
-		log:         log,
-		start:       time.Now(),
-		clients:     map[int64]*Client{},
-		errStats:    map[string]*atomic.Int64{},
-		runID:       randomHex(40),
-		Backend:     "epoll",
+		eng:      eng,
+		cfg:      cfg,
+		log:      log,
+		start:    time.Now(),
+		clients:  map[int64]*Client{},
+		errStats: map[string]*atomic.Int64{},
+		runID:    randomHex(40),
+		Backend:  "epoll",
 	}
 	for _, p := range params {
 		if p.apply != nil {
