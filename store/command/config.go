@@ -115,6 +115,7 @@ var params = []*Param{
 	{Name: "tls-ca-cert-file", Default: "", Kind: kString, Immutable: true, Help: "CA bundle for client certificates (PEM)"},
 	{Name: "tls-auth-clients", Default: "yes", Kind: kEnum, Enum: []string{"yes", "no", "optional"}, Immutable: true, Help: "require client certificates on the TLS port"},
 	{Name: "aclfile", Default: "", Kind: kString, Immutable: true, Help: "ACL file for ACL LOAD/SAVE"},
+	{Name: "pprof-addr", Default: "", Kind: kString, Immutable: true, Help: "serve Go's net/http/pprof profiles on this address, for profiling (empty: off)"},
 	{Name: "metrics-addr", Default: "", Kind: kString, Immutable: true, Help: "address of the Prometheus /metrics endpoint (empty: off)"},
 	{Name: "tcp-backlog", Default: "511", Kind: kInt, Min: 0, Max: 1 << 20, Immutable: true},
 	{Name: "io-threads", Default: "1", Kind: kInt, Min: 1, Max: 128, Immutable: true},
