@@ -651,28 +651,35 @@ type lcsResult struct {
 	ranges []lcsRange // matching ranges, last to first, as Redis emits them
 }
 
-// lcsCompute builds the full LCS table and walks it back from the end the
-// way redis-server does, so the chosen subsequence and the reported ranges
-// are the same as Redis's when several exist.
+// lcsCompute finds the subsequence and the matching ranges exactly as
+// redis-server does. Redis fills the whole table of LCS lengths and walks
+// it back from the end: on a match it steps diagonally, otherwise it moves
+// up when LCS(i-1,j) > LCS(i,j-1) and left else. That walk needs only that
+// one comparison per cell, so we fill the table row by row and keep one bit
+// per cell: 1/32 of Redis's transient memory for the same answer.
 func lcsCompute(a, b []byte, wantRanges bool, minMatchLen int64) lcsResult {
 	alen, blen := uint32(len(a)), uint32(len(b))
-	w := int(blen) + 1
-	t := make([]uint32, (int(alen)+1)*w)
-	at := func(i, j uint32) uint32 { return t[int(i)*w+int(j)] }
-	for i := 1; i <= int(alen); i++ {
-		row, up := t[i*w:(i+1)*w], t[(i-1)*w:i*w]
-		for j := 1; j <= int(blen); j++ {
+	w := uint64(blen) + 1
+	up := make([]uint64, ((uint64(alen)+1)*w+63)/64) // bit (i*w+j): LCS(i-1,j) > LCS(i,j-1)
+	prev := make([]uint32, w)
+	cur := make([]uint32, w)
+	for i := uint32(1); i <= alen; i++ {
+		base := uint64(i) * w
+		for j := uint32(1); j <= blen; j++ {
 			switch {
 			case a[i-1] == b[j-1]:
-				row[j] = up[j-1] + 1
-			case up[j] > row[j-1]:
-				row[j] = up[j]
+				cur[j] = prev[j-1] + 1
+			case prev[j] > cur[j-1]:
+				cur[j] = prev[j]
+				bit := base + uint64(j)
+				up[bit/64] |= 1 << (bit % 64)
 			default:
-				row[j] = row[j-1]
+				cur[j] = cur[j-1]
 			}
 		}
+		prev, cur = cur, prev
 	}
-	res := lcsResult{length: at(alen, blen)}
+	res := lcsResult{length: prev[blen]}
 	idx := res.length
 	res.str = make([]byte, idx)
 	// aStart == alen means no range is open.
@@ -697,7 +704,7 @@ func lcsCompute(a, b []byte, wantRanges bool, minMatchLen int64) lcsResult {
 			i--
 			j--
 		} else {
-			if at(i-1, j) > at(i, j-1) {
+			if bit := uint64(i)*w + uint64(j); up[bit/64]&(1<<(bit%64)) != 0 {
 				i--
 			} else {
 				j--
