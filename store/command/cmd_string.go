@@ -452,9 +452,18 @@ func msetAll(c *Ctx) bool {
 	return true
 }
 
+// maxStringLen is proto-max-bulk-len, the largest string a command may
+// build (Redis's checkStringLength).
+func maxStringLen(c *Ctx) int64 {
+	if n := c.S.maxBulk.Load(); n > 0 {
+		return n
+	}
+	return proto.DefaultMaxBulkLen
+}
+
 // APPEND key value
 func cmdAppend(c *Ctx) {
-	n, err := c.Tx.AppendString(c.DB, c.Args[1], c.Args[2], c.S.maxBulk.Load())
+	n, err := c.Tx.AppendString(c.DB, c.Args[1], c.Args[2], maxStringLen(c))
 	if err != nil {
 		c.StoreErr(err)
 		return
@@ -525,7 +534,7 @@ func cmdSetRange(c *Ctx) {
 		return
 	}
 	val := c.Args[3]
-	n, err := c.Tx.SetRange(c.DB, c.Args[1], off, val, c.S.maxBulk.Load())
+	n, err := c.Tx.SetRange(c.DB, c.Args[1], off, val, maxStringLen(c))
 	if err != nil {
 		c.StoreErr(err)
 		return
@@ -586,7 +595,7 @@ func cmdLcs(c *Ctx) {
 	}
 	// Redis refuses a table bigger than proto-max-bulk-len before building it.
 	cells := (uint64(len(a)) + 1) * (uint64(len(b)) + 1)
-	if cells*4 > uint64(c.S.maxBulk.Load()) {
+	if cells*4 > uint64(maxStringLen(c)) {
 		c.Err(errLcsMemory)
 		return
 	}
