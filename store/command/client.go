@@ -84,6 +84,11 @@ type Client struct {
 	noEvict   bool
 	noTouch   bool
 	replyMode int // 0 on, 1 off, 2 skip next
+
+	// Transactions (owned by the batch runner).
+	multi   *multiState  // non-nil between MULTI and EXEC/DISCARD
+	watch   *store.Watch // current WATCH registration set
+	watched []watchedKey
 }
 
 // cmdRec is one parsed command of a batch.
@@ -108,8 +113,12 @@ const (
 	bufBarrier = -2
 )
 
-const clsKeyed Flag = 0 // single-shard keyed command (no exec flag)
-const clsMulti Flag = 1 << 31
+// Classes the dispatcher assigns besides the exec flags.
+const (
+	clsKeyed Flag = 0       // single-shard keyed command (no exec flag)
+	clsMulti Flag = 1 << 31 // keys on several shards: all of them held
+	clsQueue Flag = 1 << 30 // inside MULTI: queued, replies +QUEUED
+)
 
 func newClient(s *Server, c Conn) *Client {
 	cl := &Client{s: s, conn: c, created: time.Now(), addr: c.RemoteAddr(), laddr: c.LocalAddr()}
@@ -161,6 +170,7 @@ func (cl *Client) OnClose() {
 	cl.mu.Unlock()
 	if !busy {
 		cl.releaseInput()
+		cl.resetTransaction()
 	}
 	cl.parser.Reset()
 }
@@ -338,6 +348,19 @@ func (cl *Client) classify(r *cmdRec) {
 		return
 	}
 	r.db, r.resp3 = cl.db, cl.resp3
+	if cl.multi != nil && spec.Flags&flagMultiCtl == 0 {
+		if spec.Flags&FlagNoMulti != 0 {
+			r.errMsg = "ERR Command not allowed inside a transaction"
+			cl.multi.failed = true
+			return
+		}
+		r.class = clsQueue
+		return
+	}
+	if spec.Flags&flagExec != 0 {
+		cl.routeExec(r)
+		return
+	}
 	if c := spec.execClass(); c != 0 {
 		r.class = c
 		return
@@ -358,20 +381,10 @@ func (cl *Client) classify(r *cmdRec) {
 	}
 	if r.class == clsMulti {
 		start := len(cl.shardBf)
-		var seen [64]bool
-		big := eng.Shards() > len(seen)
 		for _, p := range cl.keyPos {
-			if p >= len(r.args) {
-				continue
+			if p < len(r.args) {
+				cl.shardBf = append(cl.shardBf, eng.ShardOf(r.args[p]))
 			}
-			sh := eng.ShardOf(r.args[p])
-			if !big && seen[sh] {
-				continue
-			}
-			if !big {
-				seen[sh] = true
-			}
-			cl.shardBf = append(cl.shardBf, sh)
 		}
 		r.shards = sortUnique(cl.shardBf[start:])
 	}
@@ -415,6 +428,9 @@ func (cl *Client) runFrom(i int) bool {
 		}
 		cl.classify(r)
 		if r.errMsg != "" {
+			if cl.multi != nil && r.spec != nil && r.spec.Flags&flagMultiCtl == 0 || cl.multi != nil && r.spec == nil {
+				cl.multi.failed = true
+			}
 			start := len(cl.inline)
 			cl.inline = proto.AppendError(cl.inline, r.errMsg)
 			cl.s.countError(r.errMsg)
@@ -431,6 +447,10 @@ func (cl *Client) runFrom(i int) bool {
 		switch r.class {
 		case ExecInline:
 			cl.runInline(r)
+			i++
+			continue
+		case clsQueue:
+			cl.queue(r)
 			i++
 			continue
 		case clsKeyed:
@@ -508,7 +528,11 @@ func (cl *Client) resume() {
 		cl.ready = append(cl.ready, cl.aout...)
 	}
 	cl.inflight = false
+	killed := cl.killed
 	cl.mu.Unlock()
+	if killed {
+		cl.resetTransaction()
+	}
 	cl.conn.Wake()
 }
 
@@ -612,7 +636,7 @@ func (b *barTask) Run(tx *store.Tx) {
 }
 
 func (b *barTask) Done(err error) {
-	if r := &b.cl.cmds[b.idx]; err != nil && r.spec.Flags&FlagWrite != 0 {
+	if r := &b.cl.cmds[b.idx]; err != nil && r.spec.Flags&(FlagWrite|flagExec) != 0 {
 		r.commitErr = err.Error()
 	}
 	b.cl.resume()
