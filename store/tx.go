@@ -376,6 +376,7 @@ func (tx *Tx) PutMeta(db int, key []byte, m *Meta, old *Meta) {
 	var oldExp int64
 	if old == nil {
 		tx.countKey(db, key, 1, b2i(m.Expire != 0))
+		tx.Notify(db, "new", key)
 	} else {
 		oldExp = old.Expire
 		if (oldExp != 0) != (m.Expire != 0) {

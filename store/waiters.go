@@ -66,6 +66,16 @@ func (tx *Tx) shardFor(mk []byte) *shard {
 	return nil
 }
 
+// Holds reports whether the Tx holds shard i.
+func (tx *Tx) Holds(i int) bool {
+	for _, s := range tx.shards {
+		if s.idx == i {
+			return true
+		}
+	}
+	return false
+}
+
 // AddWatch registers w on key (db). The Tx must hold the key's shard.
 func (tx *Tx) AddWatch(db int, key []byte, w *Watch) {
 	mk := appendMetaKey(nil, db, key)

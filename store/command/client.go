@@ -85,6 +85,10 @@ type Client struct {
 	noTouch   bool
 	replyMode int // 0 on, 1 off, 2 skip next
 
+	blocked atomic.Pointer[waiter] // the wait of a blocked command
+	subs    subState                // pub/sub subscriptions (hub lock)
+	nsubs   atomic.Int64            // their number
+
 	// Transactions (owned by the batch runner).
 	multi   *multiState  // non-nil between MULTI and EXEC/DISCARD
 	watch   *store.Watch // current WATCH registration set
@@ -164,6 +168,7 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 // OnClose releases the client. A batch in flight finishes on its own.
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
+	cl.unsubscribeAll()
 	cl.mu.Lock()
 	cl.killed = true
 	busy := cl.inflight
@@ -171,6 +176,8 @@ func (cl *Client) OnClose() {
 	if !busy {
 		cl.releaseInput()
 		cl.resetTransaction()
+	} else {
+		cl.unblock(cancelSilent)
 	}
 	cl.parser.Reset()
 }
@@ -347,6 +354,10 @@ func (cl *Client) classify(r *cmdRec) {
 		r.errMsg = errNoAuth
 		return
 	}
+	if spec.Flags&flagSubOK == 0 && !cl.resp3 && cl.nsubs.Load() > 0 {
+		r.errMsg = "ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+		return
+	}
 	r.db, r.resp3 = cl.db, cl.resp3
 	if cl.multi != nil && spec.Flags&flagMultiCtl == 0 {
 		if spec.Flags&FlagNoMulti != 0 {
@@ -373,6 +384,11 @@ func (cl *Client) classify(r *cmdRec) {
 	eng := cl.s.eng
 	first := eng.ShardOf(r.args[cl.keyPos[0]])
 	r.class, r.shard = clsKeyed, first
+	if spec.Flags&FlagBlocking != 0 {
+		// A blocking command runs alone: later commands of the batch wait
+		// for it, as they do in Redis.
+		r.class = clsMulti
+	}
 	for _, p := range cl.keyPos[1:] {
 		if p < len(r.args) && eng.ShardOf(r.args[p]) != first {
 			r.class = clsMulti
@@ -622,13 +638,16 @@ type barTask struct {
 	idx int
 	out []byte
 	ctx Ctx
+	// waiting is set when the command blocked (Ctx.Block): the batch then
+	// resumes when the waiter is served, times out or is cancelled.
+	waiting *waiter
 }
 
 func (b *barTask) Run(tx *store.Tx) {
 	cl := b.cl
 	r := &cl.cmds[b.idx]
 	c := &b.ctx
-	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: b.out, RESP3: r.resp3}
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: b.out, RESP3: r.resp3, bar: b}
 	start := len(b.out)
 	cl.s.call(c)
 	b.out = c.Out
@@ -638,6 +657,9 @@ func (b *barTask) Run(tx *store.Tx) {
 func (b *barTask) Done(err error) {
 	if r := &b.cl.cmds[b.idx]; err != nil && r.spec.Flags&(FlagWrite|flagExec) != 0 {
 		r.commitErr = err.Error()
+	}
+	if b.waiting != nil {
+		return // blocked: the waiter resumes the batch
 	}
 	b.cl.resume()
 }

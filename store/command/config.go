@@ -39,6 +39,7 @@ type Param struct {
 	Immutable bool   // start-up only
 	Help      string // empty: accepted for compatibility, no effect
 	apply     func(s *Server, v string)
+	norm      func(v string) (string, error) // custom validation and canonical form
 }
 
 var params = []*Param{
@@ -78,7 +79,15 @@ var params = []*Param{
 	{Name: "maxmemory", Default: "0", Kind: kMem, Min: 0, Max: 1 << 60},
 	{Name: "maxmemory-policy", Default: "noeviction", Kind: kEnum, Enum: []string{"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"}},
 	{Name: "maxmemory-samples", Default: "5", Kind: kInt, Min: 1, Max: 64},
-	{Name: "notify-keyspace-events", Default: "", Kind: kFree},
+	{Name: "notify-keyspace-events", Default: "", Kind: kFree, Help: "keyspace notification classes, as Redis (e.g. KEA)",
+		norm: func(v string) (string, error) {
+			f, ok := parseNotifyFlags(v)
+			if !ok {
+				return "", errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+			}
+			return notifyFlagsString(f), nil
+		},
+		apply: func(s *Server, v string) { s.setNotifyConfig(v) }},
 	{Name: "slowlog-log-slower-than", Default: "10000", Kind: kInt, Min: -1, Max: 1 << 40, Help: "SLOWLOG threshold, microseconds (-1: off)",
 		apply: func(s *Server, v string) { n, _ := strconv.ParseInt(v, 10, 64); s.slowlogThreshold.Store(n) }},
 	{Name: "slowlog-max-len", Default: "128", Kind: kInt, Min: 0, Max: 1 << 30, Help: "SLOWLOG entries kept"},
@@ -194,6 +203,9 @@ func (c *Config) Set(name, value string) error {
 }
 
 func (p *Param) normalize(v string) (string, error) {
+	if p.norm != nil {
+		return p.norm(v)
+	}
 	switch p.Kind {
 	case kInt, kMem:
 		n, err := parseMem(v)

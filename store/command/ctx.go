@@ -23,6 +23,7 @@ type Ctx struct {
 	Failed bool
 	// InExec is set for commands run by EXEC (blocking commands don't block).
 	InExec bool
+	bar    *barTask // set when the command runs as a barrier task (may block)
 }
 
 // --- replies ---
