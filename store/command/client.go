@@ -86,8 +86,8 @@ type Client struct {
 	replyMode int // 0 on, 1 off, 2 skip next
 
 	blocked atomic.Pointer[waiter] // the wait of a blocked command
-	subs    subState                // pub/sub subscriptions (hub lock)
-	nsubs   atomic.Int64            // their number
+	subs    subState               // pub/sub subscriptions (hub lock)
+	nsubs   atomic.Int64           // their number
 
 	// Transactions (owned by the batch runner).
 	multi   *multiState  // non-nil between MULTI and EXEC/DISCARD

@@ -355,7 +355,7 @@ const (
 	notifyKeyMiss              // m
 	notifyModule               // d
 	notifyNew                  // n
-	notifyAll                  = notifyGeneric | notifyString | notifyList | notifySet | notifyHash | notifyZset | notifyExpired | notifyEvicted | notifyStream | notifyModule
+	notifyAll      = notifyGeneric | notifyString | notifyList | notifySet | notifyHash | notifyZset | notifyExpired | notifyEvicted | notifyStream | notifyModule
 )
 
 var notifyFlags atomic.Int64
