@@ -123,6 +123,30 @@ func (e *Engine) SubmitMulti(shards []int, t Task) {
 	e.multi.Unlock()
 }
 
+// SubmitIsolated queues t to run with the given shards held (ascending,
+// without duplicates) and a Tx of its own even for one shard, so the task
+// can roll its writes back (Tx.Rollback): scripts use it.
+func (e *Engine) SubmitIsolated(shards []int, t Task) {
+	b := &barrier{task: t, release: make(chan struct{})}
+	for _, i := range shards {
+		b.shards = append(b.shards, e.shards[i])
+	}
+	e.multi.Lock()
+	for _, s := range b.shards {
+		s.push(item{bar: b})
+	}
+	e.multi.Unlock()
+}
+
+// AllShards returns the indices of every shard.
+func (e *Engine) AllShards() []int {
+	all := make([]int, len(e.shards))
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
 // SubmitAll queues t to run with every shard held.
 func (e *Engine) SubmitAll(t Task) {
 	if len(e.shards) == 1 {

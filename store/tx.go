@@ -279,6 +279,29 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 	return err
 }
 
+// Rollback discards the writes made since the group began, if none has
+// reached RocksDB yet (no iterator forced a flush). It reports whether it
+// could. Only for a Tx of its own (Engine.SubmitIsolated).
+func (tx *Tx) Rollback() bool {
+	if tx.flushed {
+		return false
+	}
+	tx.counts = tx.counts[:0]
+	tx.flushDBs = tx.flushDBs[:0]
+	tx.events = tx.events[:0]
+	tx.expired = 0
+	tx.ready = tx.ready[:0]
+	tx.reclaim = tx.reclaim[:0]
+	tx.ov.reset()
+	tx.w.reset()
+	clear(tx.dirtyIDs)
+	tx.dirtyMeta = false
+	return true
+}
+
+// Dirty reports whether the Tx holds writes not yet committed.
+func (tx *Tx) Dirty() bool { return !tx.w.empty() || tx.flushed }
+
 // commit ends the group: writes what is pending (synced in always mode)
 // and returns the error every task of the group must report.
 func (tx *Tx) commit() error {

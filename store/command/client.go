@@ -384,7 +384,7 @@ func (cl *Client) classify(r *cmdRec) {
 	eng := cl.s.eng
 	first := eng.ShardOf(r.args[cl.keyPos[0]])
 	r.class, r.shard = clsKeyed, first
-	if spec.Flags&FlagBlocking != 0 {
+	if spec.Flags&(FlagBlocking|flagIsolated) != 0 {
 		// A blocking command runs alone: later commands of the batch wait
 		// for it, as they do in Redis.
 		r.class = clsMulti
@@ -495,12 +495,20 @@ func (cl *Client) runFrom(i int) bool {
 		case ExecGlobal:
 			cl.next = i + 1
 			cl.bar.idx = i
-			cl.s.eng.SubmitAll(&cl.bar)
+			if r.spec.Flags&flagIsolated != 0 {
+				cl.s.eng.SubmitIsolated(cl.s.eng.AllShards(), &cl.bar)
+			} else {
+				cl.s.eng.SubmitAll(&cl.bar)
+			}
 			return false
 		case clsMulti:
 			cl.next = i + 1
 			cl.bar.idx = i
-			cl.s.eng.SubmitMulti(r.shards, &cl.bar)
+			if r.spec.Flags&flagIsolated != 0 {
+				cl.s.eng.SubmitIsolated(r.shards, &cl.bar)
+			} else {
+				cl.s.eng.SubmitMulti(r.shards, &cl.bar)
+			}
 			return false
 		}
 	}
@@ -641,6 +649,9 @@ type barTask struct {
 	// waiting is set when the command blocked (Ctx.Block): the batch then
 	// resumes when the waiter is served, times out or is cancelled.
 	waiting *waiter
+	// retryAll asks Done to run the command again with every shard held.
+	retryAll bool
+	retryOut int
 }
 
 func (b *barTask) Run(tx *store.Tx) {
@@ -660,6 +671,14 @@ func (b *barTask) Done(err error) {
 	}
 	if b.waiting != nil {
 		return // blocked: the waiter resumes the batch
+	}
+	if b.retryAll {
+		// The command rolled back and asked for every shard (a script
+		// touched a key it did not declare): run it again.
+		b.retryAll = false
+		b.out = b.out[:b.retryOut]
+		b.cl.s.eng.SubmitIsolated(b.cl.s.eng.AllShards(), b)
+		return
 	}
 	b.cl.resume()
 }

@@ -26,6 +26,24 @@ type Ctx struct {
 	bar    *barTask // set when the command runs as a barrier task (may block)
 }
 
+// RetryWithAllShards rolls the command's writes back and runs it again
+// with every shard held. Only for flagIsolated commands that have not
+// replied; it reports false when the writes cannot be rolled back.
+func (c *Ctx) RetryWithAllShards(outStart int) bool {
+	if c.bar == nil || !c.Tx.Rollback() {
+		return false
+	}
+	c.bar.retryAll = true
+	c.bar.retryOut = outStart
+	c.Out = c.Out[:outStart]
+	return true
+}
+
+// HoldsKey reports whether the command's store view holds key's shard.
+func (c *Ctx) HoldsKey(key []byte) bool {
+	return c.Tx != nil && c.Tx.Holds(c.S.eng.ShardOf(key))
+}
+
 // --- replies ---
 
 // OK replies +OK.

@@ -13,6 +13,7 @@ import (
 const (
 	flagMultiCtl Flag = 1 << 28 // runs (never queued) inside MULTI
 	flagExec     Flag = 1 << 27 // EXEC: routed by the queued commands' keys
+	flagIsolated Flag = 1 << 25 // runs with a Tx of its own (scripts: may roll back)
 )
 
 func init() {
