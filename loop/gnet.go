@@ -24,7 +24,7 @@ import (
 type Options struct {
 	Addrs     []string      // host:port to listen on (required)
 	Loops     int           // reactors (one per core)
-	QuickAck  bool          // re-arm TCP_QUICKACK after each read (Linux)
+	QuickAck  bool          // set TCP_QUICKACK on accepted sockets (Linux)
 	KeepAlive time.Duration // TCP keepalive period (0: off)
 	Logger    *slog.Logger
 }
@@ -173,9 +173,6 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	g.woken.Store(false)
 	data, _ := c.Next(-1)
-	if len(data) > 0 && g.qack {
-		_ = tuning.QuickAck(g.fd)
-	}
 	out, closeAfter := g.cl.Serve(data)
 	if len(out) > 0 {
 		if _, err := c.Write(out); err != nil {

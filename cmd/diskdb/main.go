@@ -174,7 +174,7 @@ func pickBackend(cfg *command.Config, addrs []string, srv *command.Server, log *
 	if cfg.Get("io") == "uring" {
 		return nil, "", errors.New("io_uring backend is not part of this build yet; use --io epoll or auto")
 	}
-	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: true, KeepAlive: keep, Logger: log}, srv), "epoll", nil
+	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: cfg.Get("tcp-quickack") == "yes", KeepAlive: keep, Logger: log}, srv), "epoll", nil
 }
 
 func usage(w io.Writer) {

@@ -70,6 +70,7 @@ var params = []*Param{
 	{Name: "logfile", Default: "", Kind: kString, Immutable: true, Help: "log file (empty: standard error)"},
 	{Name: "timeout", Default: "0", Kind: kInt, Min: 0, Max: 1 << 31, Help: "close clients idle this many seconds (0: never)"},
 	{Name: "tcp-keepalive", Default: "300", Kind: kInt, Min: 0, Max: 1 << 31, Help: "TCP keepalive period, seconds (0: off)"},
+	{Name: "tcp-quickack", Default: "no", Kind: kBool, Immutable: true, Help: "set TCP_QUICKACK on accepted sockets (Linux); measured: re-arming it after every read cost a syscall per request (30% of server CPU at -P 1), so it is set once at accept when on"},
 	{Name: "protected-mode", Default: "yes", Kind: kBool, Help: "without a password, accept only loopback clients"},
 	{Name: "save", Default: "", Kind: kFree},
 	{Name: "appendonly", Default: "yes", Kind: kFree},
