@@ -520,8 +520,8 @@ func (l *List) Save() bool {
 	} else {
 		l.tx.PutMeta(l.db, l.key, &m, nil)
 	}
-	m.Body = nil
-	l.old, l.exists = m, true
+	// Kept without the body, which stays on the stack.
+	l.old, l.exists = Meta{Type: TypeList, ID: l.id, Count: m.Count, Expire: m.Expire}, true
 	return false
 }
 
