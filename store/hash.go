@@ -12,9 +12,19 @@ import (
 // and its body is empty. HGET is one point read. Fields iterate in byte
 // order (Redis's order is unspecified).
 
-// hashSampleMax is the largest hash HRANDFIELD loads whole to sample from
-// exactly; bigger ones are sampled by random seeks (see Random).
-const hashSampleMax = 16384
+// Sampling limits of HRANDFIELD. Hashes up to hashSampleExact fields, or
+// up to hashSampleLoad fields when the request is big compared to the
+// hash, are loaded whole and sampled exactly. Bigger ones are sampled by
+// seeks (see seekSample), or streamed once when many distinct fields are
+// wanted.
+const (
+	hashSampleExact = 1024
+	hashSampleLoad  = 65536
+)
+
+// seekWalk is how many fields a seek sample may step past its landing
+// point, to spread picks that land on the same field.
+const seekWalk = 16
 
 // Hash is a hash key opened by OpenHash for the duration of one command:
 // read it and change it through its methods, then Save once. A Hash is
@@ -155,10 +165,10 @@ func (h *Hash) Scan(after []byte, count int, fn func(field, val []byte)) ([]byte
 
 // Random calls fn with fields chosen at random and their values: n
 // distinct ones (all of them, in field order, when n >= Len), or with
-// repeat n that may repeat. Hashes up to hashSampleMax fields are sampled
-// exactly (uniformly); bigger ones by seeking to random keys between the
-// first and last field, which favours fields after wide gaps in the key
-// space but reads only what it returns.
+// repeat n that may repeat. Small hashes are sampled exactly (uniformly);
+// big ones by seeking to random keys between the first and the last field
+// and stepping a random distance on, which reads little but favours
+// fields after wide gaps in the key space.
 func (h *Hash) Random(n int64, repeat bool, fn func(field, val []byte)) error {
 	if h.count == 0 || n <= 0 {
 		return nil
@@ -166,7 +176,7 @@ func (h *Hash) Random(n int64, repeat bool, fn func(field, val []byte)) error {
 	if !repeat && uint64(n) >= h.count {
 		return h.Each(func(f, v []byte) bool { fn(f, v); return true })
 	}
-	if h.count <= hashSampleMax {
+	if h.count <= hashSampleExact || (h.count <= hashSampleLoad && h.count <= 8*uint64(n)) {
 		var fields, vals [][]byte
 		err := h.Each(func(f, v []byte) bool {
 			fields = append(fields, append([]byte(nil), f...))
@@ -213,19 +223,30 @@ func (h *Hash) selectionSample(n uint64, fn func(field, val []byte)) error {
 }
 
 // seekSample picks fields by seeking to random keys between the first and
-// the last field.
+// the last field: after their common prefix come random bytes drawn from
+// the alphabet the fields at both ends use after it (so "user:1" ..
+// "user:99999" draws digits and hex names draw hex digits), over a random
+// length; the pick then steps up to seekWalk-1 fields on.
 func (h *Hash) seekSample(n int64, repeat bool, fn func(field, val []byte)) error {
-	last := h.lastField()
-	it := h.tx.Iter(CFSub, h.id, nil, nil, false)
-	if !it.Valid() || last == nil {
-		err := it.Err()
-		it.Close()
+	first, last, alphabet, err := h.sampleFrame()
+	if err != nil || first == nil {
 		return err
 	}
-	first := append([]byte(nil), it.Key()...)
+	it := h.tx.Iter(CFSub, h.id, nil, nil, false)
+	defer it.Close()
 	cp := 0
 	for cp < len(first) && cp < len(last) && first[cp] == last[cp] {
 		cp++
+	}
+	// The first drawn byte stays within the ends' bytes at that position.
+	var lead []byte
+	for _, b := range alphabet {
+		if (cp >= len(first) || b >= first[cp]) && (cp >= len(last) || b <= last[cp]) {
+			lead = append(lead, b)
+		}
+	}
+	if len(lead) == 0 {
+		lead = alphabet
 	}
 	var seen map[string]struct{}
 	if !repeat {
@@ -234,31 +255,30 @@ func (h *Hash) seekSample(n int64, repeat bool, fn func(field, val []byte)) erro
 	target := make([]byte, 0, cp+8)
 	for tries := int64(0); n > 0; tries++ {
 		if !repeat && tries > 64*int64(len(seen)+16) {
-			// Too many repeats (fields clustered in the key space): fall
-			// back to one exact pass over what is still needed.
-			it.Close()
+			// Too many repeats (fields clustered in the key space): one
+			// exact pass over what is still needed.
 			return h.selectionSampleExcept(uint64(n), seen, fn)
 		}
 		target = append(target[:0], first[:cp]...)
-		lo, hi := byte(0), byte(0xff)
-		if cp < len(first) {
-			lo = first[cp]
-		}
-		if cp < len(last) {
-			hi = last[cp]
-		}
-		target = append(target, lo+byte(rand.IntN(int(hi-lo)+1)))
-		for i := 0; i < 7; i++ {
-			target = append(target, byte(rand.Uint32()))
+		target = append(target, lead[rand.IntN(len(lead))])
+		for i := rand.IntN(8); i > 0; i-- {
+			target = append(target, alphabet[rand.IntN(len(alphabet))])
 		}
 		it.Seek(h.id, target)
-		if !it.Valid() {
-			it.Seek(h.id, first)
+		for step := rand.IntN(seekWalk); ; step-- {
 			if !it.Valid() {
-				err := it.Err()
-				it.Close()
-				return err
+				if err := it.Err(); err != nil {
+					return err
+				}
+				it.Seek(h.id, first) // wrap around
 			}
+			if step == 0 || !it.Valid() {
+				break
+			}
+			it.Next()
+		}
+		if !it.Valid() {
+			return it.Err()
 		}
 		f := it.Key()
 		if !repeat {
@@ -270,9 +290,50 @@ func (h *Hash) seekSample(n int64, repeat bool, fn func(field, val []byte)) erro
 		fn(f, it.Value())
 		n--
 	}
-	err := it.Err()
-	it.Close()
-	return err
+	return it.Err()
+}
+
+// sampleFrame returns the first and last fields and the sorted set of
+// bytes the first and last few fields use after the ends' common prefix.
+func (h *Hash) sampleFrame() (first, last, alphabet []byte, err error) {
+	const probe = 32
+	var ends [][]byte
+	h.fresh = false
+	for _, reverse := range []bool{false, true} {
+		it := h.tx.Iter(CFSub, h.id, nil, nil, reverse)
+		for i := 0; i < probe && it.Valid(); i++ {
+			ends = append(ends, bytes.Clone(it.Key()))
+			it.Next()
+		}
+		err = it.Err()
+		it.Close()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if len(ends) == 0 {
+		return nil, nil, nil, nil
+	}
+	first, last = ends[0], ends[len(ends)-1]
+	cp := 0
+	for cp < len(first) && cp < len(last) && first[cp] == last[cp] {
+		cp++
+	}
+	var set [256]bool
+	for _, f := range ends {
+		for _, b := range f[min(cp, len(f)):] {
+			set[b] = true
+		}
+	}
+	for b, ok := range set {
+		if ok {
+			alphabet = append(alphabet, byte(b))
+		}
+	}
+	if len(alphabet) == 0 {
+		alphabet = []byte{0}
+	}
+	return first, last, alphabet, nil
 }
 
 // selectionSampleExcept is selectionSample over the fields not in skip.
@@ -289,17 +350,6 @@ func (h *Hash) selectionSampleExcept(n uint64, skip map[string]struct{}, fn func
 		left--
 		return n > 0
 	})
-}
-
-// lastField returns a copy of the greatest field, nil if none.
-func (h *Hash) lastField() []byte {
-	h.fresh = false
-	it := h.tx.Iter(CFSub, h.id, nil, nil, true)
-	defer it.Close()
-	if !it.Valid() {
-		return nil
-	}
-	return bytes.Clone(it.Key())
 }
 
 // Save writes the hash's metadata if its field count changed; a hash left

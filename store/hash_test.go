@@ -185,7 +185,7 @@ func TestHSCANVisitsEveryFieldOnce(t *testing.T) {
 func TestHRANDFIELDReturnsFieldsOfTheHash(t *testing.T) {
 	e := openTypeEngine(t, "")
 	defer e.Close()
-	for _, size := range []int{1, 10, 300, hashSampleMax + 2000} {
+	for _, size := range []int{1, 10, 300, hashSampleLoad + 2000} {
 		key := "r" + strconv.Itoa(size)
 		onShard(t, e, key, func(tx *Tx) {
 			h, _ := tx.OpenHash(0, []byte(key))
@@ -257,6 +257,44 @@ func TestHRANDFIELDDistribution(t *testing.T) {
 		}
 		if len(counts) != 10 {
 			t.Errorf("repeat=%v: %d distinct fields picked", repeat, len(counts))
+		}
+	}
+}
+
+// TestHRANDFIELDOnABigHashSpreadsItsPicks checks that the sampling of
+// hashes too big to load spreads over the hash: 2000 single picks from a
+// 70,000-field hash hit well over half as many distinct fields as uniform
+// picks would (about 1970), for numeric and hex field names.
+func TestHRANDFIELDOnABigHashSpreadsItsPicks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two 70,000-field hashes")
+	}
+	e := openTypeEngine(t, "")
+	defer e.Close()
+	for name, gen := range map[string]func(i int) string{
+		"user": func(i int) string { return "user:" + strconv.Itoa(i) },
+		"hex":  func(i int) string { return strconv.FormatUint(uint64(i)*0x9E3779B97F4A7C15, 16) },
+	} {
+		key := "spread-" + name
+		onShard(t, e, key, func(tx *Tx) {
+			h, _ := tx.OpenHash(0, []byte(key))
+			for i := 0; i < 70000; i++ {
+				_, _ = h.Set([]byte(gen(i)), []byte("v"))
+			}
+			h.Save()
+		})
+		seen := map[string]int{}
+		onShard(t, e, key, func(tx *Tx) {
+			h, _ := tx.OpenHash(0, []byte(key))
+			for r := 0; r < 2000; r++ {
+				if err := h.Random(1, true, func(f, _ []byte) { seen[string(f)]++ }); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		if len(seen) < 1200 {
+			t.Errorf("%s: 2000 picks hit only %d distinct fields", name, len(seen))
 		}
 	}
 }
