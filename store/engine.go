@@ -135,6 +135,7 @@ type Engine struct {
 	reclaimIDs []uint64
 	notifyMu   sync.RWMutex
 	notifyFunc func(db int, event string, key []byte)
+	notifyOn   atomic.Bool
 }
 
 type slotCount struct{ keys, expires int64 }
@@ -285,6 +286,7 @@ func (e *Engine) DBExpires(db int) int64 { return e.dbExpire[db].Load() }
 func (e *Engine) SetNotify(fn func(db int, event string, key []byte)) {
 	e.notifyMu.Lock()
 	e.notifyFunc = fn
+	e.notifyOn.Store(fn != nil)
 	e.notifyMu.Unlock()
 }
 

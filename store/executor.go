@@ -38,8 +38,9 @@ type shard struct {
 	wake     chan struct{}
 	done     chan struct{}
 
-	finished []Task
+	finished []doneFunc
 	busy     atomic.Int64 // tasks run, for INFO
+	w        *waiters     // WATCH and blocked clients on this shard's keys
 }
 
 type item struct {
@@ -173,6 +174,9 @@ func (s *shard) run() {
 			s.tx.startTask()
 			it.task.Run(s.tx)
 			s.finished = append(s.finished, it.task)
+			if len(s.tx.ready) > 0 {
+				s.finished = s.tx.serveReady(s.finished)
+			}
 			if len(s.finished) >= maxGroupTasks {
 				s.commit()
 			}
@@ -205,7 +209,14 @@ func (b *barrier) arrive(s *shard) {
 	tx := newTx(s.e, b.shards)
 	tx.startTask()
 	b.task.Run(tx)
+	var served []doneFunc
+	if len(tx.ready) > 0 {
+		served = tx.serveReady(nil)
+	}
 	err := tx.commit()
 	b.task.Done(err)
+	for _, d := range served {
+		d.Done(err)
+	}
 	close(b.release)
 }

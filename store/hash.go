@@ -37,6 +37,7 @@ type Hash struct {
 	exists bool // the key holds a hash in the store (as of the last Save)
 	fresh  bool // the id was allocated by this Hash: nothing of it is on disk
 	dirty  bool // count changed since the last Save
+	edited bool // a field's value changed since the last Save
 	id     uint64
 	count  uint64
 }
@@ -96,6 +97,7 @@ func (h *Hash) Set(field, val []byte) (bool, error) {
 		h.count++
 		h.dirty = true
 	}
+	h.edited = true
 	return !found, nil
 }
 
@@ -353,13 +355,18 @@ func (h *Hash) selectionSampleExcept(n uint64, skip map[string]struct{}, fn func
 }
 
 // Save writes the hash's metadata if its field count changed; a hash left
-// without fields is deleted (its fields are already gone). It reports
-// whether it deleted the key.
+// without fields is deleted (its fields are already gone). A hash whose
+// values changed only marks the key modified (WATCH). It reports whether
+// it deleted the key.
 func (h *Hash) Save() bool {
 	if !h.dirty {
+		if h.edited {
+			h.tx.modified(h.db, h.key)
+		}
+		h.edited = false
 		return false
 	}
-	h.dirty = false
+	h.dirty, h.edited = false, false
 	if h.count == 0 {
 		if h.exists {
 			h.tx.dropEmptied(h.db, h.key, &h.old)

@@ -104,7 +104,7 @@ func TestHSETHGETHDELAndTheFieldCount(t *testing.T) {
 func TestHSETOnAFreshHashSkipsNoField(t *testing.T) {
 	e := openTypeEngine(t, "")
 	defer e.Close()
-	a := &fnTask{done: make(chan error, 1), fn: func(tx *Tx) {
+	a := newTask(func(tx *Tx) {
 		h, _ := tx.OpenHash(0, []byte("f"))
 		_, _ = h.Set([]byte("x"), []byte("1"))
 		_ = h.Each(func(_, _ []byte) bool { return true }) // commits the overlay
@@ -112,14 +112,14 @@ func TestHSETOnAFreshHashSkipsNoField(t *testing.T) {
 			t.Error("field written before a flush was counted again")
 		}
 		h.Save()
-	}}
-	b := &fnTask{done: make(chan error, 1), fn: func(tx *Tx) {
+	})
+	b := newTask(func(tx *Tx) {
 		h, _ := tx.OpenHash(0, []byte("f"))
 		if isNew, _ := h.Set([]byte("x"), []byte("3")); isNew {
 			t.Error("field of an earlier command of the group was counted again")
 		}
 		h.Save()
-	}}
+	})
 	e.Submit(e.ShardOf([]byte("f")), a)
 	e.Submit(e.ShardOf([]byte("f")), b)
 	<-a.done

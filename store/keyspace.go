@@ -158,6 +158,7 @@ func (tx *Tx) FlushDB(db int) error {
 	}
 	tx.counts = kept
 	tx.flushDBs = append(tx.flushDBs, db)
+	tx.touchedDB(db)
 	// Stale expire-index entries of the db are dropped by active expiry
 	// when they come due (it checks each against the key's metadata).
 	return nil
@@ -175,6 +176,7 @@ func (tx *Tx) FlushAll() error {
 	tx.counts = tx.counts[:0]
 	for db := 0; db < tx.e.opts.Databases; db++ {
 		tx.flushDBs = append(tx.flushDBs, db)
+		tx.touchedDB(db)
 	}
 	tx.reclaim = append(tx.reclaim, reclaimAll)
 	return nil

@@ -55,6 +55,7 @@ type List struct {
 	old    Meta // metadata when opened or last saved (Body unused)
 	exists bool // the key holds a list in the store (as of the last Save)
 	dirty  bool // head or tail changed since the last Save
+	edited bool // an element changed in place (LSET) since the last Save
 	id     uint64
 	head   uint64
 	tail   uint64
@@ -160,6 +161,7 @@ func (l *List) Set(i int64, v []byte) error {
 	}
 	var k [8]byte
 	l.tx.PutElem(CFSub, l.id, idxKey(&k, p), v)
+	l.edited = true
 	return nil
 }
 
@@ -239,6 +241,7 @@ func (l *List) Trim(start, stop int64) {
 	if n == 0 {
 		return
 	}
+	l.edited = true // Redis marks the key modified even when nothing goes
 	if start < 0 {
 		start += n
 	}
@@ -495,13 +498,17 @@ func (l *List) Pos(v []byte, rank, count, maxlen int64) ([]int64, error) {
 }
 
 // Save writes the list's metadata if it changed; a list left empty is
-// deleted (its elements are already gone). It reports whether it deleted
-// the key.
+// deleted (its elements are already gone). A list changed in place only
+// marks the key modified (WATCH). It reports whether it deleted the key.
 func (l *List) Save() bool {
 	if !l.dirty {
+		if l.edited {
+			l.tx.modified(l.db, l.key)
+		}
+		l.edited = false
 		return false
 	}
-	l.dirty = false
+	l.dirty, l.edited = false, false
 	if l.head == l.tail {
 		if l.exists {
 			l.tx.dropEmptied(l.db, l.key, &l.old)
@@ -594,6 +601,14 @@ func (l *List) delSpan(from, to uint64) {
 		return
 	}
 	l.tx.DelElemRange(CFSub, l.id, idxKey(&k, from), idxKey(&hk, to))
+}
+
+// modified marks key as changed for WATCH when a write left its metadata
+// as it was (LSET, HSET of an existing field): metadata writes mark it
+// themselves.
+func (tx *Tx) modified(db int, key []byte) {
+	tx.mk = appendMetaKey(tx.mk[:0], db, key)
+	tx.touched(tx.mk)
 }
 
 // dropEmptied deletes the metadata (m) of a collection whose last elements

@@ -27,19 +27,10 @@ func openTypeEngine(t testing.TB, dir string) *Engine {
 	return e
 }
 
-// fnTask runs a function as an executor task.
-type fnTask struct {
-	fn   func(tx *Tx)
-	done chan error
-}
-
-func (f *fnTask) Run(tx *Tx)     { f.fn(tx) }
-func (f *fnTask) Done(err error) { f.done <- err }
-
 // onShard runs fn on the shard of key and waits for its commit.
 func onShard(t testing.TB, e *Engine, key string, fn func(tx *Tx)) {
 	t.Helper()
-	task := &fnTask{fn: fn, done: make(chan error, 1)}
+	task := newTask(fn)
 	e.Submit(e.ShardOf([]byte(key)), task)
 	if err := <-task.done; err != nil {
 		t.Fatal(err)
@@ -69,7 +60,7 @@ func listContent(t testing.TB, e *Engine, key string) []string {
 	return out
 }
 
-func bs(ss ...string) [][]byte {
+func byteSlices(ss ...string) [][]byte {
 	out := make([][]byte, len(ss))
 	for i, s := range ss {
 		out[i] = []byte(s)
@@ -77,7 +68,7 @@ func bs(ss ...string) [][]byte {
 	return out
 }
 
-func strs(bb [][]byte) []string {
+func stringsOf(bb [][]byte) []string {
 	out := make([]string, len(bb))
 	for i, b := range bb {
 		out[i] = string(b)
@@ -94,10 +85,10 @@ func TestLPUSHRPUSHLRANGEAgainstMetadata(t *testing.T) {
 			t.Errorf("fresh key: exists=%v err=%v", l.Exists(), err)
 			return
 		}
-		if err := l.Push(true, bs("b", "a")...); err != nil {
+		if err := l.Push(true, byteSlices("b", "a")...); err != nil {
 			t.Error(err)
 		}
-		if err := l.Push(false, bs("c", "d")...); err != nil {
+		if err := l.Push(false, byteSlices("c", "d")...); err != nil {
 			t.Error(err)
 		}
 		l.Save()
@@ -143,21 +134,21 @@ func TestLPOPEmptiesAndDeletesTheKey(t *testing.T) {
 	defer e.Close()
 	onShard(t, e, "q", func(tx *Tx) {
 		l, _ := tx.OpenList(0, []byte("q"))
-		_ = l.Push(false, bs("1", "2", "3")...)
+		_ = l.Push(false, byteSlices("1", "2", "3")...)
 		l.Save()
 	})
 	onShard(t, e, "q", func(tx *Tx) {
 		l, _ := tx.OpenList(0, []byte("q"))
 		got, err := l.Pop(false, 2)
-		if err != nil || !slices.Equal(strs(got), []string{"3", "2"}) {
-			t.Errorf("RPOP 2 = %q %v", strs(got), err)
+		if err != nil || !slices.Equal(stringsOf(got), []string{"3", "2"}) {
+			t.Errorf("RPOP 2 = %q %v", stringsOf(got), err)
 		}
 		if l.Save() {
 			t.Error("Save deleted a non-empty list")
 		}
 		got, _ = l.Pop(true, 10)
-		if !slices.Equal(strs(got), []string{"1"}) {
-			t.Errorf("LPOP 10 = %q", strs(got))
+		if !slices.Equal(stringsOf(got), []string{"1"}) {
+			t.Errorf("LPOP 10 = %q", stringsOf(got))
 		}
 		if !l.Save() {
 			t.Error("Save did not report the deletion")
@@ -179,7 +170,7 @@ func TestListKeepsItsTTLAcrossWrites(t *testing.T) {
 	var exp int64
 	onShard(t, e, "ttl", func(tx *Tx) {
 		l, _ := tx.OpenList(0, []byte("ttl"))
-		_ = l.Push(false, bs("a", "b")...)
+		_ = l.Push(false, byteSlices("a", "b")...)
 		l.Save()
 		m, _, _ := tx.Lookup(0, []byte("ttl"))
 		exp = tx.Now() + 100_000
@@ -368,12 +359,12 @@ func TestListOperationsAgainstAModel(t *testing.T) {
 				ops := 1 + rng.IntN(4)
 				pending := make([]*fnTask, 0, 2)
 				for q := 0; q < 2; q++ {
-					task := &fnTask{done: make(chan error, 1)}
+					task := newTask(nil)
 					opSeeds := make([]uint64, ops)
 					for i := range opSeeds {
 						opSeeds[i] = rng.Uint64()
 					}
-					task.fn = func(tx *Tx) {
+					task.run = func(tx *Tx) {
 						l, err := tx.OpenList(0, []byte(key))
 						if err != nil {
 							t.Error(err)
@@ -435,7 +426,7 @@ func listModelStep(t *testing.T, l *List, model *listModel, rng *rand.Rand, size
 			vals[i] = val()
 		}
 		left := rng.IntN(2) == 0
-		if err := l.Push(left, bs(vals...)...); err != nil {
+		if err := l.Push(left, byteSlices(vals...)...); err != nil {
 			t.Error(err)
 			return false
 		}
@@ -465,8 +456,8 @@ func listModelStep(t *testing.T, l *List, model *listModel, rng *rand.Rand, size
 			}
 			*model = (*model)[:n-cnt]
 		}
-		if !slices.Equal(strs(got), want) {
-			t.Errorf("Pop(%v, %d) = %.10q, want %.10q", left, cnt, strs(got), want)
+		if !slices.Equal(stringsOf(got), want) {
+			t.Errorf("Pop(%v, %d) = %.10q, want %.10q", left, cnt, stringsOf(got), want)
 			return false
 		}
 	case 2: // range
@@ -697,7 +688,7 @@ func benchTasks(b *testing.B, e *Engine, key []byte, fn func(tx *Tx)) {
 	const window = 64
 	tasks := make([]*fnTask, window)
 	for i := range tasks {
-		tasks[i] = &fnTask{fn: fn, done: make(chan error, 1)}
+		tasks[i] = newTask(fn)
 	}
 	shard := e.ShardOf(key)
 	b.ReportAllocs()

@@ -41,6 +41,8 @@ type Tx struct {
 	reclaim   []uint64 // ids range-deleted in this group
 	flushDBs  []int    // databases emptied in this batch
 	events    []event
+	expired   int64
+	ready     [][]byte // meta keys signalled ready for blocked clients
 
 	mk      []byte // scratch meta key
 	k2      []byte // scratch key
@@ -56,10 +58,9 @@ type countDelta struct {
 }
 
 type event struct {
-	db    int
-	name  string
-	key   []byte
-	isExp bool
+	db   int
+	name string
+	key  []byte
 }
 
 func newTx(e *Engine, shards []*shard) *Tx {
@@ -140,6 +141,7 @@ func (tx *Tx) put(cf CF, key, val []byte) {
 	tx.ov.set(cf, key, val, false)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
+		tx.touched(key)
 	} else if len(key) >= 8 && cf != CFExpire && cf != CFSys {
 		tx.dirtyIDs[binary.BigEndian.Uint64(key)] = struct{}{}
 	}
@@ -150,6 +152,7 @@ func (tx *Tx) del(cf CF, key []byte) {
 	tx.ov.set(cf, key, nil, true)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
+		tx.touched(key)
 	} else if len(key) >= 8 && cf != CFExpire && cf != CFSys {
 		tx.dirtyIDs[binary.BigEndian.Uint64(key)] = struct{}{}
 	}
@@ -256,10 +259,8 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 				c.put(k, v)
 			}
 		})
+		tx.e.stats.ExpiredKeys.Add(tx.expired)
 		for _, ev := range tx.events {
-			if ev.isExp {
-				tx.e.stats.ExpiredKeys.Add(1)
-			}
 			tx.e.notify(ev.db, ev.name, ev.key)
 		}
 		if len(tx.reclaim) > 0 {
@@ -269,6 +270,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 	tx.counts = tx.counts[:0]
 	tx.flushDBs = tx.flushDBs[:0]
 	tx.events = tx.events[:0]
+	tx.expired = 0
 	tx.reclaim = tx.reclaim[:0]
 	tx.ov.reset()
 	tx.w.reset()
@@ -317,7 +319,11 @@ func (tx *Tx) countKey(db int, key []byte, keys, expires int64) {
 }
 
 // Notify queues a keyspace event, delivered after the commit.
+// It costs nothing unless a notification hook is installed.
 func (tx *Tx) Notify(db int, name string, key []byte) {
+	if !tx.e.notifyOn.Load() {
+		return
+	}
 	tx.events = append(tx.events, event{db: db, name: name, key: append([]byte(nil), key...)})
 }
 
@@ -370,6 +376,7 @@ func (tx *Tx) PutMeta(db int, key []byte, m *Meta, old *Meta) {
 	var oldExp int64
 	if old == nil {
 		tx.countKey(db, key, 1, b2i(m.Expire != 0))
+		tx.Notify(db, "new", key)
 	} else {
 		oldExp = old.Expire
 		if (oldExp != 0) != (m.Expire != 0) {
@@ -417,7 +424,8 @@ func (tx *Tx) deleteKey(db int, key []byte, m *Meta, expired bool) {
 		tx.dropElements(m)
 	}
 	if expired {
-		tx.events = append(tx.events, event{db: db, name: "expired", key: append([]byte(nil), key...), isExp: true})
+		tx.expired++
+		tx.Notify(db, "expired", key)
 	}
 }
 

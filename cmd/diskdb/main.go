@@ -14,6 +14,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -122,6 +124,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := be.Start(); err != nil {
 		eng.Close()
 		return fmt.Errorf("listen %s: %w", strings.Join(addrs, " "), err)
+	}
+	if pa := cfg.Get("pprof-addr"); pa != "" {
+		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(pa, nil)) }()
 	}
 	if pf := cfg.Get("pidfile"); pf != "" {
 		_ = os.WriteFile(pf, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)

@@ -84,6 +84,15 @@ type Client struct {
 	noEvict   bool
 	noTouch   bool
 	replyMode int // 0 on, 1 off, 2 skip next
+
+	blocked atomic.Pointer[waiter] // the wait of a blocked command
+	subs    subState               // pub/sub subscriptions (hub lock)
+	nsubs   atomic.Int64           // their number
+
+	// Transactions (owned by the batch runner).
+	multi   *multiState  // non-nil between MULTI and EXEC/DISCARD
+	watch   *store.Watch // current WATCH registration set
+	watched []watchedKey
 }
 
 // cmdRec is one parsed command of a batch.
@@ -108,8 +117,12 @@ const (
 	bufBarrier = -2
 )
 
-const clsKeyed Flag = 0 // single-shard keyed command (no exec flag)
-const clsMulti Flag = 1 << 31
+// Classes the dispatcher assigns besides the exec flags.
+const (
+	clsKeyed Flag = 0       // single-shard keyed command (no exec flag)
+	clsMulti Flag = 1 << 31 // keys on several shards: all of them held
+	clsQueue Flag = 1 << 30 // inside MULTI: queued, replies +QUEUED
+)
 
 func newClient(s *Server, c Conn) *Client {
 	cl := &Client{s: s, conn: c, created: time.Now(), addr: c.RemoteAddr(), laddr: c.LocalAddr()}
@@ -155,12 +168,16 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 // OnClose releases the client. A batch in flight finishes on its own.
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
+	cl.unsubscribeAll()
 	cl.mu.Lock()
 	cl.killed = true
 	busy := cl.inflight
 	cl.mu.Unlock()
 	if !busy {
 		cl.releaseInput()
+		cl.resetTransaction()
+	} else {
+		cl.unblock(cancelSilent)
 	}
 	cl.parser.Reset()
 }
@@ -337,7 +354,24 @@ func (cl *Client) classify(r *cmdRec) {
 		r.errMsg = errNoAuth
 		return
 	}
+	if spec.Flags&flagSubOK == 0 && !cl.resp3 && cl.nsubs.Load() > 0 {
+		r.errMsg = "ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+		return
+	}
 	r.db, r.resp3 = cl.db, cl.resp3
+	if cl.multi != nil && spec.Flags&flagMultiCtl == 0 {
+		if spec.Flags&FlagNoMulti != 0 {
+			r.errMsg = "ERR Command not allowed inside a transaction"
+			cl.multi.failed = true
+			return
+		}
+		r.class = clsQueue
+		return
+	}
+	if spec.Flags&flagExec != 0 {
+		cl.routeExec(r)
+		return
+	}
 	if c := spec.execClass(); c != 0 {
 		r.class = c
 		return
@@ -350,6 +384,11 @@ func (cl *Client) classify(r *cmdRec) {
 	eng := cl.s.eng
 	first := eng.ShardOf(r.args[cl.keyPos[0]])
 	r.class, r.shard = clsKeyed, first
+	if spec.Flags&FlagBlocking != 0 {
+		// A blocking command runs alone: later commands of the batch wait
+		// for it, as they do in Redis.
+		r.class = clsMulti
+	}
 	for _, p := range cl.keyPos[1:] {
 		if p < len(r.args) && eng.ShardOf(r.args[p]) != first {
 			r.class = clsMulti
@@ -358,20 +397,10 @@ func (cl *Client) classify(r *cmdRec) {
 	}
 	if r.class == clsMulti {
 		start := len(cl.shardBf)
-		var seen [64]bool
-		big := eng.Shards() > len(seen)
 		for _, p := range cl.keyPos {
-			if p >= len(r.args) {
-				continue
+			if p < len(r.args) {
+				cl.shardBf = append(cl.shardBf, eng.ShardOf(r.args[p]))
 			}
-			sh := eng.ShardOf(r.args[p])
-			if !big && seen[sh] {
-				continue
-			}
-			if !big {
-				seen[sh] = true
-			}
-			cl.shardBf = append(cl.shardBf, sh)
 		}
 		r.shards = sortUnique(cl.shardBf[start:])
 	}
@@ -415,6 +444,9 @@ func (cl *Client) runFrom(i int) bool {
 		}
 		cl.classify(r)
 		if r.errMsg != "" {
+			if cl.multi != nil && r.spec != nil && r.spec.Flags&flagMultiCtl == 0 || cl.multi != nil && r.spec == nil {
+				cl.multi.failed = true
+			}
 			start := len(cl.inline)
 			cl.inline = proto.AppendError(cl.inline, r.errMsg)
 			cl.s.countError(r.errMsg)
@@ -431,6 +463,10 @@ func (cl *Client) runFrom(i int) bool {
 		switch r.class {
 		case ExecInline:
 			cl.runInline(r)
+			i++
+			continue
+		case clsQueue:
+			cl.queue(r)
 			i++
 			continue
 		case clsKeyed:
@@ -508,7 +544,11 @@ func (cl *Client) resume() {
 		cl.ready = append(cl.ready, cl.aout...)
 	}
 	cl.inflight = false
+	killed := cl.killed
 	cl.mu.Unlock()
+	if killed {
+		cl.resetTransaction()
+	}
 	cl.conn.Wake()
 }
 
@@ -598,13 +638,16 @@ type barTask struct {
 	idx int
 	out []byte
 	ctx Ctx
+	// waiting is set when the command blocked (Ctx.Block): the batch then
+	// resumes when the waiter is served, times out or is cancelled.
+	waiting *waiter
 }
 
 func (b *barTask) Run(tx *store.Tx) {
 	cl := b.cl
 	r := &cl.cmds[b.idx]
 	c := &b.ctx
-	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: b.out, RESP3: r.resp3}
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: b.out, RESP3: r.resp3, bar: b}
 	start := len(b.out)
 	cl.s.call(c)
 	b.out = c.Out
@@ -612,8 +655,11 @@ func (b *barTask) Run(tx *store.Tx) {
 }
 
 func (b *barTask) Done(err error) {
-	if r := &b.cl.cmds[b.idx]; err != nil && r.spec.Flags&FlagWrite != 0 {
+	if r := &b.cl.cmds[b.idx]; err != nil && r.spec.Flags&(FlagWrite|flagExec) != 0 {
 		r.commitErr = err.Error()
+	}
+	if b.waiting != nil {
+		return // blocked: the waiter resumes the batch
 	}
 	b.cl.resume()
 }

@@ -310,7 +310,7 @@ func cmdHIncrBy(c *Ctx) {
 
 // HINCRBYFLOAT key field increment
 func cmdHIncrByFloat(c *Ctx) {
-	by, ok := hashParseLongDouble(c.Args[3])
+	by, ok := parseLongDouble(c.Args[3])
 	if !ok {
 		c.Err(errNotFloat)
 		return
@@ -330,22 +330,22 @@ func cmdHIncrByFloat(c *Ctx) {
 		c.StoreErr(err)
 		return
 	}
-	cur := newLD()
+	cur := ldZero(false)
 	if found {
-		v, ok := hashParseLongDouble(old)
+		v, ok := parseLongDouble(old)
 		if !ok {
 			c.Err(errHashNotFloat)
 			return
 		}
 		cur = v
 	}
-	sum, ok := hashAddLongDouble(cur, by)
+	sum, ok := ldAdd(cur, by)
 	if !ok {
 		c.Err(errNaNInf)
 		return
 	}
 	var buf [64]byte
-	val := hashFormatLongDouble(buf[:0], sum)
+	val := appendLongDouble(buf[:0], sum)
 	if _, err := h.Set(field, val); err != nil {
 		c.StoreErr(err)
 		return

@@ -108,6 +108,7 @@ func pushGeneric(c *Ctx, left, onlyExisting bool) {
 		return
 	}
 	saveList(c, &l, key, pushEvent(left))
+	c.Tx.SignalReady(c.DB, key)
 	c.Int(l.Len())
 }
 
@@ -243,6 +244,7 @@ func cmdLSet(c *Ctx) {
 		c.StoreErr(err)
 		return
 	}
+	l.Save()
 	c.Tx.Notify(c.DB, "lset", key)
 	c.OK()
 }
@@ -444,6 +446,7 @@ func lmove(c *Ctx, fromLeft, toLeft bool) {
 	}
 	c.Tx.Notify(c.DB, pushEvent(toLeft), dstKey)
 	saveList(c, &src, srcKey, popEvent(fromLeft))
+	c.Tx.SignalReady(c.DB, dstKey)
 	c.Bulk(vals[0])
 }
 

@@ -39,6 +39,7 @@ type Param struct {
 	Immutable bool   // start-up only
 	Help      string // empty: accepted for compatibility, no effect
 	apply     func(s *Server, v string)
+	norm      func(v string) (string, error) // custom validation and canonical form
 }
 
 var params = []*Param{
@@ -78,7 +79,15 @@ var params = []*Param{
 	{Name: "maxmemory", Default: "0", Kind: kMem, Min: 0, Max: 1 << 60},
 	{Name: "maxmemory-policy", Default: "noeviction", Kind: kEnum, Enum: []string{"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"}},
 	{Name: "maxmemory-samples", Default: "5", Kind: kInt, Min: 1, Max: 64},
-	{Name: "notify-keyspace-events", Default: "", Kind: kFree},
+	{Name: "notify-keyspace-events", Default: "", Kind: kFree, Help: "keyspace notification classes, as Redis (e.g. KEA)",
+		norm: func(v string) (string, error) {
+			f, ok := parseNotifyFlags(v)
+			if !ok {
+				return "", errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+			}
+			return notifyFlagsString(f), nil
+		},
+		apply: func(s *Server, v string) { s.setNotifyConfig(v) }},
 	{Name: "slowlog-log-slower-than", Default: "10000", Kind: kInt, Min: -1, Max: 1 << 40, Help: "SLOWLOG threshold, microseconds (-1: off)",
 		apply: func(s *Server, v string) { n, _ := strconv.ParseInt(v, 10, 64); s.slowlogThreshold.Store(n) }},
 	{Name: "slowlog-max-len", Default: "128", Kind: kInt, Min: 0, Max: 1 << 30, Help: "SLOWLOG entries kept"},
@@ -115,6 +124,7 @@ var params = []*Param{
 	{Name: "tls-ca-cert-file", Default: "", Kind: kString, Immutable: true, Help: "CA bundle for client certificates (PEM)"},
 	{Name: "tls-auth-clients", Default: "yes", Kind: kEnum, Enum: []string{"yes", "no", "optional"}, Immutable: true, Help: "require client certificates on the TLS port"},
 	{Name: "aclfile", Default: "", Kind: kString, Immutable: true, Help: "ACL file for ACL LOAD/SAVE"},
+	{Name: "pprof-addr", Default: "", Kind: kString, Immutable: true, Help: "serve Go's net/http/pprof profiles on this address, for profiling (empty: off)"},
 	{Name: "metrics-addr", Default: "", Kind: kString, Immutable: true, Help: "address of the Prometheus /metrics endpoint (empty: off)"},
 	{Name: "tcp-backlog", Default: "511", Kind: kInt, Min: 0, Max: 1 << 20, Immutable: true},
 	{Name: "io-threads", Default: "1", Kind: kInt, Min: 1, Max: 128, Immutable: true},
@@ -193,6 +203,9 @@ func (c *Config) Set(name, value string) error {
 }
 
 func (p *Param) normalize(v string) (string, error) {
+	if p.norm != nil {
+		return p.norm(v)
+	}
 	switch p.Kind {
 	case kInt, kMem:
 		n, err := parseMem(v)

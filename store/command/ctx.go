@@ -21,6 +21,9 @@ type Ctx struct {
 	RESP3 bool
 	// Failed is set when the handler replied with an error.
 	Failed bool
+	// InExec is set for commands run by EXEC (blocking commands don't block).
+	InExec bool
+	bar    *barTask // set when the command runs as a barrier task (may block)
 }
 
 // --- replies ---

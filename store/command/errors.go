@@ -30,6 +30,15 @@ const (
 	errNumKeysZero     = "ERR numkeys should be greater than 0"
 )
 
+// String commands.
+const (
+	errDecrOverflow = "ERR decrement would overflow"
+	errLcsType      = "ERR The specified keys must contain string values"
+	errLcsIdxLen    = "ERR If you want both the length and indexes, please just use IDX."
+	errLcsTooLong   = "ERR String too long for LCS"
+	errLcsMemory    = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+)
+
 func errArity(name string) string {
 	return "ERR wrong number of arguments for '" + name + "' command"
 }

@@ -63,6 +63,10 @@ type Spec struct {
 	// (numkeys, STREAMS ...). Arity is checked before it is called.
 	KeysFn  func(args [][]byte, dst []int) []int
 	Handler func(c *Ctx)
+	// Serve, for blocking commands, serves a client blocked by Ctx.Block
+	// when key received data: it replies and returns true, or returns
+	// false without replying when there is nothing for it after all.
+	Serve   func(c *Ctx, key []byte) bool
 	Group   string // "string", "generic", ... (COMMAND DOCS)
 	Summary string // one line (COMMAND DOCS, README)
 	Since   string

@@ -28,6 +28,7 @@ import (
 //	!ignore TIME         sent to both, replies not compared
 //	!sleep 1100          pause (milliseconds), for expiry tests
 //	!diskdb-only CMD     sent to DiskDB only and not compared (setup the reference lacks)
+//	!replies N CMD       the command answers with N replies (SUBSCRIBE a b c), all compared
 //
 // Run one script with: go test ./store/command/compat -run 'TestDifferential/strings'
 func TestDifferential(t *testing.T) {
@@ -49,7 +50,8 @@ func TestDifferential(t *testing.T) {
 
 type scriptLine struct {
 	no   int
-	mode string // "", "sort", "sortpairs", "ignore", "sleep", "diskdb-only"
+	mode string // "", "sort", "sortpairs", "ignore", "sleep", "diskdb-only", "replies"
+	n    int    // replies expected
 	args []string
 	text string
 }
@@ -71,12 +73,20 @@ func parseScript(t *testing.T, path string) []scriptLine {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		l := scriptLine{no: no, text: line}
+		l := scriptLine{no: no, text: line, n: 1}
 		if strings.HasPrefix(line, "!") {
 			mode, rest, _ := strings.Cut(line[1:], " ")
 			l.mode, line = mode, rest
+			if mode == "replies" {
+				num, rest2, _ := strings.Cut(rest, " ")
+				n, err := strconv.Atoi(num)
+				if err != nil || n < 0 {
+					t.Fatalf("%s:%d: !replies needs a count", path, no)
+				}
+				l.n, line = n, rest2
+			}
 			switch mode {
-			case "sort", "sortpairs", "ignore", "sleep", "diskdb-only":
+			case "sort", "sortpairs", "ignore", "sleep", "diskdb-only", "replies":
 			default:
 				t.Fatalf("%s:%d: unknown directive !%s", path, no, mode)
 			}
@@ -114,11 +124,11 @@ func runScript(t *testing.T, path string) {
 			}
 			continue
 		}
-		want, err := rc.Do(l.args...)
+		want, err := doN(rc, l.n, l.args)
 		if err != nil {
 			t.Fatalf("%s:%d: redis-server: %v", path, l.no, err)
 		}
-		got, err := dc.Do(l.args...)
+		got, err := doN(dc, l.n, l.args)
 		if err != nil {
 			t.Fatalf("%s:%d: diskdb: %v (redis-server replied %q)\nserver log:\n%s", path, l.no, err, want, dut.Logs())
 		}
@@ -134,6 +144,17 @@ func runScript(t *testing.T, path string) {
 			t.Errorf("%s:%d: %s\n redis-server: %q\n       diskdb: %q", filepath.Base(path), l.no, l.text, want, got)
 		}
 	}
+}
+
+// doN sends a command and reads n replies (concatenated).
+func doN(c *testkit.Conn, n int, args []string) ([]byte, error) {
+	out, err := c.Do(args...)
+	for i := 1; i < n && err == nil; i++ {
+		var more []byte
+		more, err = c.ReadReply()
+		out = append(out, more...)
+	}
+	return out, err
 }
 
 // sortReply sorts the elements (group = 1) or pairs (group = 2) of a

@@ -2,6 +2,7 @@ package compat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -530,5 +531,110 @@ func TestListCommandsReplyRESP3Shapes(t *testing.T) {
 		if tc.want != "" && string(got) != tc.want {
 			t.Errorf("%v = %q, want %q", tc.args, got, tc.want)
 		}
+	}
+}
+
+// TestListAndHashKeyspaceEventsMatchRedis runs the same list and hash
+// writes against redis-server and DiskDB and compares the keyevent
+// notifications each one publishes, in order.
+func TestListAndHashKeyspaceEventsMatchRedis(t *testing.T) {
+	script := [][]any{
+		{"RPUSH", "l", "a", "b"}, {"LPUSH", "l", "z"}, {"LPUSHX", "nl", "a"}, {"RPUSHX", "l", "y"},
+		{"LPOP", "l"}, {"RPOP", "l", 2}, {"LPOP", "l", 0}, {"RPUSH", "l", "a", "b", "c"},
+		{"LSET", "l", 0, "x"}, {"LINSERT", "l", "BEFORE", "b", "q"}, {"LINSERT", "l", "BEFORE", "zz", "q"},
+		{"LREM", "l", 1, "q"}, {"LREM", "l", 1, "zz"}, {"LTRIM", "l", 0, -1}, {"LTRIM", "l", 0, 0}, {"LTRIM", "l", 1, 0},
+		{"RPUSH", "a", 1}, {"LMOVE", "a", "b", "LEFT", "RIGHT"}, {"RPOPLPUSH", "b", "b"},
+		{"LMPOP", 2, "nl", "b", "LEFT", "COUNT", 5}, {"LMPOP", 1, "nl", "LEFT"},
+		{"HSET", "h", "f", 1, "g", 2}, {"HSET", "h", "f", 3}, {"HSETNX", "h", "g", 1}, {"HSETNX", "h", "k", 1},
+		{"HMSET", "h", "m", 1}, {"HINCRBY", "h", "f", 1}, {"HINCRBYFLOAT", "h", "f", 1.5},
+		{"HDEL", "h", "zz"}, {"HDEL", "h", "f", "g"}, {"HDEL", "h", "k", "m"},
+		{"RPUSH", "gone", "x"}, {"DEL", "gone"}, {"SET", "done", 1},
+	}
+	run := func(s *testkit.Server) []string {
+		ctx := context.Background()
+		c := redis.NewClient(&redis.Options{Addr: s.Addr, DisableIdentity: true})
+		defer c.Close()
+		if err := c.ConfigSet(ctx, "notify-keyspace-events", "KEA").Err(); err != nil {
+			t.Fatal(err)
+		}
+		ps := c.PSubscribe(ctx, "__keyevent@0__:*")
+		defer ps.Close()
+		if _, err := ps.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, cmd := range script {
+			_ = c.Do(ctx, cmd...).Err()
+		}
+		var got []string
+		ch := ps.Channel()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case m := <-ch:
+				ev := strings.TrimPrefix(m.Channel, "__keyevent@0__:") + " " + m.Payload
+				got = append(got, ev)
+				if ev == "set done" {
+					return got
+				}
+			case <-timeout:
+				t.Fatalf("no final event; got %q", got)
+			}
+		}
+	}
+	want := run(testkit.StartRedis(t))
+	got := run(testkit.Start(t))
+	if !slices.Equal(got, want) {
+		t.Fatalf("keyevents differ\n redis-server: %q\n       diskdb: %q", want, got)
+	}
+	t.Logf("%d events match", len(got))
+}
+
+// TestEXECFailsIfAWatchedListOrHashIsChangedInPlace checks that writes
+// which leave the metadata as it was (LSET, LTRIM keeping everything, HSET
+// of an existing field, HINCRBY) still break a WATCH.
+func TestEXECFailsIfAWatchedListOrHashIsChangedInPlace(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	a, b := client(t, s, 2), client(t, s, 2)
+	a.RPush(ctx, "l", "x", "y")
+	a.HSet(ctx, "h", "f", 1)
+	for _, tc := range []struct {
+		key    string
+		change []any
+	}{
+		{"l", []any{"LSET", "l", 0, "z"}},
+		{"l", []any{"LTRIM", "l", 0, -1}},
+		{"h", []any{"HSET", "h", "f", 2}},
+		{"h", []any{"HINCRBY", "h", "f", 1}},
+		{"h", []any{"HINCRBYFLOAT", "h", "f", 1}},
+	} {
+		err := a.Watch(ctx, func(tx *redis.Tx) error {
+			if err := b.Do(ctx, tc.change...).Err(); err != nil {
+				return err
+			}
+			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Ping(ctx)
+				return nil
+			})
+			return err
+		}, tc.key)
+		if !errors.Is(err, redis.TxFailedErr) {
+			t.Errorf("EXEC after %v: err = %v, want TxFailedErr", tc.change, err)
+		}
+	}
+	// Reads and no-op writes leave the watch alone.
+	err := a.Watch(ctx, func(tx *redis.Tx) error {
+		b.LRange(ctx, "l", 0, -1)
+		b.LRem(ctx, "l", 1, "nosuch")
+		b.HDel(ctx, "h", "nosuch")
+		b.HGetAll(ctx, "h")
+		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Ping(ctx)
+			return nil
+		})
+		return err
+	}, "l", "h")
+	if err != nil {
+		t.Fatalf("EXEC after reads: %v", err)
 	}
 }
