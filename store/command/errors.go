@@ -75,3 +75,16 @@ func upper(s string) string {
 	}
 	return string(b)
 }
+
+// Errors of the list and hash commands.
+const (
+	errRankZero         = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errCountNegative    = "ERR COUNT can't be negative"
+	errMaxlenNegative   = "ERR MAXLEN can't be negative"
+	errCountGreaterZero = "ERR count should be greater than 0"
+	errHashNotInt       = "ERR hash value is not an integer"
+	errHashNotFloat     = "ERR hash value is not a float"
+	errNaNOrInfinity    = "ERR value is NaN or Infinity"
+	errValueOutOfRange  = "ERR value is out of range"
+	errLongRange        = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
