@@ -112,9 +112,13 @@ func newCJSONLib(L *lua.LState) *lua.LTable {
 			L.Push(lua.LNumber(cfg.sparseSafe))
 			return 3
 		},
-		"encode_max_depth":        intOpt("encode_max_depth", &cfg.encodeMaxDepth, 1, math.MaxInt32),
-		"decode_max_depth":        intOpt("decode_max_depth", &cfg.decodeMaxDepth, 1, math.MaxInt32),
-		"encode_number_precision": func(L *lua.LState) int { n := intOpt("encode_number_precision", &prec, 1, 14)(L); cfg.precision = int(prec); return n },
+		"encode_max_depth": intOpt("encode_max_depth", &cfg.encodeMaxDepth, 1, math.MaxInt32),
+		"decode_max_depth": intOpt("decode_max_depth", &cfg.decodeMaxDepth, 1, math.MaxInt32),
+		"encode_number_precision": func(L *lua.LState) int {
+			n := intOpt("encode_number_precision", &prec, 1, 14)(L)
+			cfg.precision = int(prec)
+			return n
+		},
 		"encode_keep_buffer": func(L *lua.LState) int {
 			checkArgs(L, 1, "encode_keep_buffer")
 			boolOpt(L, 1, "encode_keep_buffer", &cfg.keepBuffer)

@@ -54,7 +54,7 @@ type luaVM struct {
 	gen   uint64 // script cache generation fns belongs to
 	fns   map[*luaScript]*lua.LFunction
 	libs  map[*funcLib]*libInstance
-	fgen  uint64 // function registry generation libs belongs to
+	fgen  uint64        // function registry generation libs belongs to
 	loadR *luaLoadState // the library being loaded
 	// loadReal is the globals of library code while it loads.
 	loadReal *lua.LTable
