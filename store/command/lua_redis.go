@@ -299,7 +299,11 @@ func (vm *luaVM) errorHandler(L *lua.LState) int {
 		if dbg.What == "G" {
 			continue
 		}
-		t.RawSetString("source", lua.LString("@"+dbg.Source))
+		src := "@" + dbg.Source
+		if name, ok := vm.chunkNames[dbg.Source]; ok {
+			src = name
+		}
+		t.RawSetString("source", lua.LString(src))
 		t.RawSetString("line", lua.LNumber(dbg.CurrentLine))
 		break
 	}

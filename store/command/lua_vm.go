@@ -58,6 +58,8 @@ type luaVM struct {
 	loadR *luaLoadState // the library being loaded
 	// loadReal is the globals of library code while it loads.
 	loadReal *lua.LTable
+	// chunkNames maps loadstring chunks' display names to their names.
+	chunkNames map[string]string
 }
 
 func init() {
@@ -171,6 +173,19 @@ func newLuaVM() *luaVM {
 	vm.handler = L.NewFunction(vm.errorHandler)
 	real.RawSetString("__redis__err__handler", vm.handler)
 
+	// The string library is not its own metatable (gopher-lua's is), so
+	// pairs(string) shows what Lua's shows. getmetatable("") shows a
+	// read-only metatable whose __index is the protected library.
+	strlib := L.NewTable()
+	real.RawGetString("string").(*lua.LTable).ForEach(func(k, v lua.LValue) {
+		if k != lua.LString("__index") {
+			strlib.RawSet(k, v)
+		}
+	})
+	real.RawSetString("string", strlib)
+	strMT := L.NewTable()
+	strMT.RawSetString("__index", strlib)
+	L.SetMetatable(lua.LString(""), strMT)
 	// Protect: libraries and the globals become read-only proxies, and
 	// reading an undefined global is an error.
 	for _, name := range []string{"string", "math", "table", "coroutine", "cjson", "cmsgpack", "bit", "struct", "redis"} {
@@ -178,8 +193,6 @@ func newLuaVM() *luaVM {
 			real.RawSetString(name, vm.protect(t))
 		}
 	}
-	// getmetatable("") shows a read-only metatable whose __index is the
-	// (protected) string library; the real one stays for method calls.
 	sm := L.NewTable()
 	sm.RawSetString("__index", real.RawGetString("string"))
 	vm.strMeta = vm.protect(sm)
@@ -258,18 +271,63 @@ func (vm *luaVM) wrapReading(fn lua.LValue) *lua.LFunction {
 	})
 }
 
-// wrapWriting makes fn refuse a proxy as its first argument.
-func (vm *luaVM) wrapWriting(fn lua.LValue, raw bool) *lua.LFunction {
+// wrapWriting makes fn refuse a proxy as its first argument (the error
+// has no position: it comes from a library function, as in Lua).
+func (vm *luaVM) wrapWriting(fn lua.LValue) *lua.LFunction {
 	orig := fn.(*lua.LFunction).GFunction
 	return vm.L.NewFunction(func(L *lua.LState) int {
 		if L.GetTop() >= 1 && vm.isProxy(L.Get(1)) {
-			if raw {
-				L.Error(lua.LString(errLuaReadonly), 0)
-			}
-			L.RaiseError(errLuaReadonly)
+			L.Error(lua.LString(errLuaReadonly), 0)
 		}
 		return orig(L)
 	})
+}
+
+// loadChunk compiles src for loadstring and load: the function, or nil
+// and the message. name is the chunk name ("=x" and "@x" as in Lua).
+func (vm *luaVM) loadChunk(L *lua.LState, src, name string) int {
+	display := luaChunkID(name)
+	p, err := luaCompile(src, display)
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	if vm.chunkNames == nil {
+		vm.chunkNames = map[string]string{}
+	}
+	if len(vm.chunkNames) < 1024 {
+		vm.chunkNames[display] = name
+	}
+	L.Push(L.NewFunctionFromProto(p))
+	return 1
+}
+
+// luaChunkID is luaO_chunkid: how Lua names a chunk in messages.
+func luaChunkID(name string) string {
+	const idsize = 60
+	switch {
+	case strings.HasPrefix(name, "="):
+		return clip(name[1:], idsize-1)
+	case strings.HasPrefix(name, "@"):
+		s := name[1:]
+		if len(s) > idsize-1-3 {
+			s = "..." + s[len(s)-(idsize-1-3):]
+		}
+		return s
+	}
+	n := idsize - len(` [string "..."] `) - 1
+	l := len(name)
+	if l > n {
+		l = n
+	}
+	if nl := strings.IndexByte(name, '\n'); nl >= 0 && nl < l {
+		l = nl
+	}
+	if l < len(name) {
+		return `[string "` + name[:l] + `..."]`
+	}
+	return `[string "` + name + `"]`
 }
 
 func (vm *luaVM) installBase() {
@@ -278,8 +336,52 @@ func (vm *luaVM) installBase() {
 	real.RawSetString("next", vm.wrapReading(next))
 	real.RawSetString("rawget", vm.wrapReading(real.RawGetString("rawget")))
 	real.RawSetString("unpack", vm.wrapReading(real.RawGetString("unpack")))
-	real.RawSetString("rawset", vm.wrapWriting(real.RawGetString("rawset"), true))
-	real.RawSetString("setmetatable", vm.wrapWriting(real.RawGetString("setmetatable"), true))
+	real.RawSetString("rawset", vm.wrapWriting(real.RawGetString("rawset")))
+	real.RawSetString("setmetatable", vm.wrapWriting(real.RawGetString("setmetatable")))
+	origToNumber := real.RawGetString("tonumber").(*lua.LFunction).GFunction
+	real.RawSetString("tonumber", L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() >= 2 && L.Get(2) != lua.LNil {
+			if b, ok := L.Get(2).(lua.LNumber); !ok || b != 10 {
+				return origToNumber(L)
+			}
+		}
+		v := L.CheckAny(1)
+		if f, ok := luaToNumber(v); ok {
+			L.Push(lua.LNumber(f))
+		} else {
+			L.Push(lua.LNil)
+		}
+		return 1
+	}))
+	real.RawSetString("loadstring", L.NewFunction(func(L *lua.LState) int {
+		src := L.CheckString(1)
+		return vm.loadChunk(L, src, L.OptString(2, src))
+	}))
+	real.RawSetString("load", L.NewFunction(func(L *lua.LState) int {
+		fn := L.CheckFunction(1)
+		name := L.OptString(2, "=(load)")
+		var b strings.Builder
+		for {
+			L.Push(fn)
+			L.Call(0, 1)
+			v := L.Get(-1)
+			L.Pop(1)
+			if v == lua.LNil {
+				break
+			}
+			s, ok := luaStringish(v)
+			if !ok {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("reader function must return a string"))
+				return 2
+			}
+			if s == "" {
+				break
+			}
+			b.WriteString(s)
+		}
+		return vm.loadChunk(L, b.String(), name)
+	}))
 	real.RawSetString("pairs", L.NewFunction(func(L *lua.LState) int {
 		t := vm.unproxy(L.CheckTable(1))
 		L.Push(next)
@@ -366,7 +468,7 @@ func (vm *luaVM) installTableLib() {
 	L := vm.L
 	t := vm.real.RawGetString("table").(*lua.LTable)
 	for _, n := range []string{"insert", "remove", "sort"} {
-		t.RawSetString(n, vm.wrapWriting(t.RawGetString(n), false))
+		t.RawSetString(n, vm.wrapWriting(t.RawGetString(n)))
 	}
 	for _, n := range []string{"concat", "getn", "maxn"} {
 		t.RawSetString(n, vm.wrapReading(t.RawGetString(n)))
