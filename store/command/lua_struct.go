@@ -105,6 +105,9 @@ func structControl(L *lua.LState, fname string, opt byte, f string, i *int, h *s
 
 func structPack(L *lua.LState) int {
 	f := luaCheckString(L, 1, "pack")
+	// struct.pack pushes a nil after its arguments: the first missing
+	// argument reads as nil, not as no value.
+	L.SetTop(L.GetTop() + 1)
 	h := structHeader{little: true, align: 1}
 	arg := 2
 	var b []byte
@@ -289,9 +292,9 @@ func structSize(L *lua.LState) int {
 		size := structOptSize(L, opt, f, &i)
 		pos += structToAlign(pos, &h, opt, size)
 		if opt == 's' {
-			luaArgError(L, 1, "size", "options 's' have variable size")
+			luaArgError(L, 1, "size", "option 's' has no fixed size")
 		} else if opt == 'c' && size == 0 {
-			luaArgError(L, 1, "size", "options 'c0' have variable size")
+			luaArgError(L, 1, "size", "option 'c0' has no fixed size")
 		}
 		if !isAlnum(opt) {
 			structControl(L, "size", opt, f, &i, &h)
