@@ -201,8 +201,8 @@ func libMeta(code string) (name, rest, msg string) {
 	if nl < 0 {
 		return "", "", "ERR Invalid library metadata"
 	}
-	parts := strings.Fields(code[:nl])
-	if len(parts) == 0 {
+	parts, ok := splitArgs(code[:nl])
+	if !ok || len(parts) == 0 {
 		return "", "", "ERR Invalid library metadata"
 	}
 	engine := parts[0][2:]
@@ -289,9 +289,11 @@ func (vm *luaVM) loadAPI() *lua.LTable {
 	luaSetLogLevels(r)
 	r.RawSetString("REDIS_VERSION", lua.LString(Version))
 	r.RawSetString("REDIS_VERSION_NUM", lua.LNumber(redisVersionNum))
+	noGlobal := L.GetMetatable(vm.real)
+	L.SetMetatable(r, noGlobal)
 	real := L.NewTable()
 	real.RawSetString("redis", vm.protect(r))
-	L.SetMetatable(real, L.GetMetatable(vm.real))
+	L.SetMetatable(real, noGlobal)
 	vm.loadReal = real
 	return real
 }
@@ -580,7 +582,11 @@ func cmdFunctionDelete(c *Ctx) {
 }
 
 func cmdFunctionFlush(c *Ctx) {
-	if len(c.Args) > 3 || (len(c.Args) == 3 && !c.is(2, "sync") && !c.is(2, "async")) {
+	if len(c.Args) > 3 {
+		c.Err("ERR unknown subcommand or wrong number of arguments for '" + clip(string(c.Args[1]), 128) + "'. Try FUNCTION HELP.")
+		return
+	}
+	if len(c.Args) == 3 && !c.is(2, "sync") && !c.is(2, "async") {
 		c.Err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
 		return
 	}
@@ -1006,4 +1012,95 @@ func runningScript() (name string, args [][]byte, ms int64, ok bool) {
 		}
 	}
 	return "", nil, 0, false
+}
+
+// splitArgs splits a line as sdssplitargs does (the shebang lines of
+// scripts and libraries): spaces separate, "..." and '...' quote, with
+// \xHH and \n-style escapes in double quotes. It reports false on
+// unbalanced quotes.
+func splitArgs(line string) ([]string, bool) {
+	var out []string
+	i := 0
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+	for {
+		for i < len(line) && isSpace(line[i]) {
+			i++
+		}
+		if i >= len(line) {
+			return out, true
+		}
+		var cur []byte
+		inq, insq := false, false
+		for done := false; !done; {
+			if i >= len(line) {
+				if inq || insq {
+					return nil, false
+				}
+				break
+			}
+			c := line[i]
+			switch {
+			case inq:
+				if c == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHexDigit(line[i+2]) && isHexDigit(line[i+3]) {
+					h, _ := hexDigit(line[i+2])
+					l, _ := hexDigit(line[i+3])
+					cur = append(cur, h<<4|l)
+					i += 3
+				} else if c == '\\' && i+1 < len(line) {
+					i++
+					switch e := line[i]; e {
+					case 'n':
+						cur = append(cur, '\n')
+					case 'r':
+						cur = append(cur, '\r')
+					case 't':
+						cur = append(cur, '\t')
+					case 'b':
+						cur = append(cur, '\b')
+					case 'a':
+						cur = append(cur, '\a')
+					default:
+						cur = append(cur, e)
+					}
+				} else if c == '"' {
+					if i+1 < len(line) && !isSpace(line[i+1]) {
+						return nil, false
+					}
+					done = true
+				} else {
+					cur = append(cur, c)
+				}
+			case insq:
+				if c == '\\' && i+1 < len(line) && line[i+1] == '\'' {
+					i++
+					cur = append(cur, '\'')
+				} else if c == '\'' {
+					if i+1 < len(line) && !isSpace(line[i+1]) {
+						return nil, false
+					}
+					done = true
+				} else {
+					cur = append(cur, c)
+				}
+			default:
+				switch c {
+				case ' ', '\t', '\n', '\r', '\v', '\f':
+					done = true
+				case '"':
+					inq = true
+				case '\'':
+					insq = true
+				default:
+					cur = append(cur, c)
+				}
+			}
+			i++
+		}
+		out = append(out, string(cur))
+	}
+}
+
+func isHexDigit(c byte) bool {
+	_, ok := hexDigit(c)
+	return ok
 }

@@ -131,8 +131,8 @@ func loadScript(body []byte) (*luaScript, string) {
 
 // parseShebang reads "#!lua [flags=a,b]" (the first line of a body).
 func (s *luaScript) parseShebang(line string) string {
-	parts := strings.Fields(line)
-	if len(parts) == 0 {
+	parts, ok := splitArgs(line)
+	if !ok || len(parts) == 0 {
 		return "ERR Invalid engine in script shebang"
 	}
 	if parts[0] != "#!lua" {
