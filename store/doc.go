@@ -20,6 +20,7 @@
 //	expire          expire-ms u64 · db u8 · user key             empty: the active-expiry index
 //	sys             'c' · db u8 · slot u16                       u64: keys in (db, slot), for exact DBSIZE
 //	                'i'                                          u64: ids below it may have been handed out
+//	                'f' · library name                           FUNCTION LOAD library code (functions.go)
 //
 // Metadata record (meta CF value):
 //
