@@ -114,6 +114,7 @@ type Engine struct {
 
 	shards []*shard
 	multi  sync.Mutex // orders multi-shard submissions (deadlock freedom)
+	txPool sync.Pool  // Txs of barrier tasks (executor.go)
 
 	idMu    sync.Mutex
 	nextID  uint64

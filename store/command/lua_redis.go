@@ -44,7 +44,7 @@ var scriptDenied = map[string]bool{}
 func init() {
 	for _, n := range strings.Fields(`acl|cat acl|deluser acl|dryrun acl|genpass acl|getuser acl|list acl|load acl|log
 		acl|save acl|setuser acl|users acl|whoami auth bgrewriteaof bgsave blmove blpop brpop brpoplpush bzpopmax
-		bzpopmin blmpop bzmpop client|caching client|getname client|getredir client|id client|info client|kill client|list
+		bzpopmin client|caching client|getname client|getredir client|id client|info client|kill client|list
 		client|no-evict client|no-touch client|pause client|reply client|setname client|setinfo client|tracking client|trackinginfo
 		client|unblock client|unpause cluster|reset config|get config|resetstat config|rewrite config|set debug discard
 		eval eval_ro evalsha evalsha_ro exec failover fcall fcall_ro function|delete function|dump function|flush
@@ -52,7 +52,7 @@ func init() {
 		latency|histogram latency|history latency|latest latency|reset module|list module|load module|loadex
 		module|unload monitor multi psubscribe psync punsubscribe quit replconf replicaof reset role save script|debug
 		script|exists script|flush script|kill script|load shutdown slaveof ssubscribe subscribe sunsubscribe sync
-		unsubscribe unwatch wait watch xread xreadgroup`) {
+		unsubscribe unwatch wait watch`) {
 		scriptDenied[n] = true
 	}
 }
