@@ -428,6 +428,18 @@ func TestScriptInsideMULTI(t *testing.T) {
 	if v := cmds[2].(*redis.Cmd).Val(); v != "2" {
 		t.Fatalf("EXEC results: %v", cmds)
 	}
+	// A script in EXEC may use keys it did not declare, on any shard.
+	keys := keysOnShards("mx", 4)
+	cmds, err = c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Eval(ctx, "for i, k in ipairs(ARGV) do redis.call('set', k, 'v') end return #ARGV", []string{keys[0]}, keys[1], keys[2], keys[3])
+		return nil
+	})
+	if err != nil || cmds[0].(*redis.Cmd).Val() != int64(3) {
+		t.Fatalf("EXEC of a script with undeclared keys: %v, %v", cmds, err)
+	}
+	if n, err := c.Exists(ctx, keys[1:]...).Result(); err != nil || n != 3 {
+		t.Fatalf("keys written by the script: %d, %v", n, err)
+	}
 }
 
 // TestEVALSHAThroughput is a sanity check of the script path: many
