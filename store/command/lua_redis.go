@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,8 +285,12 @@ func (vm *luaVM) errorHandler(L *lua.LState) int {
 		if tt, ok := obj.(*lua.LTable); ok {
 			t = tt
 		} else {
+			msg := luaToString(obj)
+			if _, isStr := obj.(lua.LString); isStr {
+				msg = luaReword(msg)
+			}
 			t = L.NewTable()
-			t.RawSetString("err", lua.LString("ERR "+luaToString(obj)))
+			t.RawSetString("err", lua.LString("ERR "+msg))
 		}
 	}
 	for lv := 1; ; lv++ {
@@ -700,4 +705,59 @@ func publishReceivers(channel []byte, shard bool) int {
 		}
 	}
 	return n
+}
+
+// gopher-lua words some runtime errors its own way; luaReword gives them
+// Lua 5.1's wording (without the variable names Lua adds when it knows
+// them, as Lua does for temporaries).
+var luaRewords = []struct {
+	re  *regexp.Regexp
+	fix func(m []string) string
+}{
+	{regexp.MustCompile(`^cannot perform concat operation between (\w+) and (\w+)$`), func(m []string) string {
+		t := m[1]
+		if t == "string" || t == "number" {
+			t = m[2]
+		}
+		return "attempt to concatenate a " + t + " value"
+	}},
+	{regexp.MustCompile(`^cannot perform \w+ operation between (\w+) and (\w+)$`), func(m []string) string {
+		t := m[1]
+		if t == "number" {
+			t = m[2]
+		}
+		return "attempt to perform arithmetic on a " + t + " value"
+	}},
+	{regexp.MustCompile(`^attempt to index a non-table object\((\w+)\) with key '.*'$`), func(m []string) string {
+		return "attempt to index a " + m[1] + " value"
+	}},
+	{regexp.MustCompile(`^attempt to call a non-function object$`), func([]string) string {
+		return "attempt to call a nil value"
+	}},
+	{regexp.MustCompile(`^attempt to compare (\w+) with (\w+)$`), func(m []string) string {
+		if m[1] == m[2] {
+			return "attempt to compare two " + m[1] + " values"
+		}
+		return "attempt to compare " + m[1] + " with " + m[2]
+	}},
+	{regexp.MustCompile(`^__unm undefined$`), func([]string) string { return "attempt to perform arithmetic on a nil value" }},
+	{regexp.MustCompile(`^__len undefined$`), func([]string) string { return "attempt to get length of a nil value" }},
+	{regexp.MustCompile(`^for statement init must be a number$`), func([]string) string { return "'for' initial value must be a number" }},
+	{regexp.MustCompile(`^for statement limit must be a number$`), func([]string) string { return "'for' limit must be a number" }},
+	{regexp.MustCompile(`^for statement step must be a number$`), func([]string) string { return "'for' step must be a number" }},
+}
+
+func luaReword(msg string) string {
+	pos := ""
+	body := msg
+	// "user_script:3: message"
+	if i := strings.Index(msg, ": "); i > 0 && strings.Count(msg[:i], ":") == 1 {
+		pos, body = msg[:i+2], msg[i+2:]
+	}
+	for _, r := range luaRewords {
+		if m := r.re.FindStringSubmatch(body); m != nil {
+			return pos + r.fix(m)
+		}
+	}
+	return msg
 }
