@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
-	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,13 +35,14 @@ const (
 
 // luaVM is one pooled Lua state and what it has built from shared code.
 type luaVM struct {
-	L       *lua.LState
-	real    *lua.LTable                 // the globals' contents
-	gproxy  *lua.LTable                 // _G as scripts see it
-	proxies map[*lua.LTable]*lua.LTable // proxy -> real table
-	strMeta *lua.LTable                 // proxy of the string metatable
-	roErr   *lua.LFunction              // __newindex of proxies
-	handler *lua.LFunction              // error handler (__redis__err__handler)
+	L         *lua.LState
+	real      *lua.LTable                 // the globals' contents
+	gproxy    *lua.LTable                 // _G as scripts see it
+	proxies   map[*lua.LTable]*lua.LTable // proxy -> real table
+	strMeta   *lua.LTable                 // proxy of the string metatable
+	emptyMeta *lua.LTable                 // what getmetatable shows of proxies
+	roErr     *lua.LFunction              // __newindex of proxies
+	handler   *lua.LFunction              // error handler (__redis__err__handler)
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -103,8 +104,8 @@ func putVM(vm *luaVM) {
 	vm.L.Close()
 }
 
-// flushVMs drops every pooled state (SCRIPT FLUSH, FUNCTION FLUSH free the
-// memory of old code; states in use are dropped by generation checks).
+// flushVMs drops every pooled state, so that SCRIPT FLUSH frees the
+// closures of old scripts (states in use drop theirs by generation check).
 func flushVMs() {
 	vmPool.mu.Lock()
 	free := vmPool.free
@@ -163,6 +164,7 @@ func newLuaVM() *luaVM {
 	})
 	vm.installBase()
 	vm.installTableLib()
+	vm.installCoroutineLib()
 	vm.installStringLib()
 	vm.installMathLib()
 	real.RawSetString("cjson", newCJSONLib(L))
@@ -223,19 +225,19 @@ func (vm *luaVM) protect(t *lua.LTable) *lua.LTable {
 	return p
 }
 
-var emptyMetaKey = &lua.LTable{}
-
+// emptyProtected returns the read-only empty table getmetatable shows for
+// protected tables.
 func (vm *luaVM) emptyProtected() *lua.LTable {
-	if p, ok := vm.proxies[emptyMetaKey]; ok {
-		return p
+	if vm.emptyMeta != nil {
+		return vm.emptyMeta
 	}
 	L := vm.L
 	p := L.NewTable()
 	mt := L.NewTable()
 	mt.RawSetString("__newindex", vm.roErr)
 	L.SetMetatable(p, mt)
-	vm.proxies[emptyMetaKey] = p
 	vm.proxies[p] = L.NewTable()
+	vm.emptyMeta = p
 	return p
 }
 
@@ -464,6 +466,20 @@ func (vm *luaVM) installBase() {
 	}))
 }
 
+// installCoroutineLib marks the state's context for renewal when a
+// script makes a coroutine: each coroutine derives a context from it that
+// lives until it is cancelled.
+func (vm *luaVM) installCoroutineLib() {
+	t := vm.real.RawGetString("coroutine").(*lua.LTable)
+	for _, n := range []string{"create", "wrap"} {
+		orig := t.RawGetString(n).(*lua.LFunction).GFunction
+		t.RawSetString(n, vm.L.NewFunction(func(L *lua.LState) int {
+			vm.renew = true
+			return orig(L)
+		}))
+	}
+}
+
 func (vm *luaVM) installTableLib() {
 	L := vm.L
 	t := vm.real.RawGetString("table").(*lua.LTable)
@@ -595,10 +611,15 @@ func luaMathRandom(L *lua.LState) int {
 	return 1
 }
 
+// luaHeapKB is what collectgarbage("count") reports: the Go heap in KB
+// (read without stopping the world).
 func luaHeapKB() float64 {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return float64(ms.HeapAlloc) / 1024
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return float64(s[0].Value.Uint64()) / 1024
 }
 
 // --- values ---
