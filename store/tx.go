@@ -116,20 +116,19 @@ func (tx *Tx) get(cf CF, key []byte) ([]byte, bool, error) {
 		}
 		tx.e.stats.CacheMisses.Add(1)
 	}
-	s, err := tx.e.db.GetCF(tx.e.ro, tx.e.cfs[cf], key)
+	start := len(tx.rbuf)
+	out, found, err := tx.e.getInto(cf, key, tx.rbuf)
 	if err != nil {
 		return nil, false, fmt.Errorf("ERR storage read failed: %v", err)
 	}
-	defer s.Free()
-	if !s.Exists() {
+	tx.rbuf = out
+	if !found {
 		if c != nil {
 			c.put(key, nil)
 		}
 		return nil, false, nil
 	}
-	start := len(tx.rbuf)
-	tx.rbuf = append(tx.rbuf, s.Data()...)
-	v := tx.rbuf[start:len(tx.rbuf):len(tx.rbuf)]
+	v := out[start:len(out):len(out)]
 	if c != nil {
 		c.put(key, v)
 	}
@@ -458,21 +457,19 @@ func (tx *Tx) dropElements(m *Meta) {
 	end := idPrefix(m.ID + 1)
 	cfs := elementCFs(m.Type)
 	if m.Count <= smallCollection {
-		tx.flushFor(m.ID)
 		for _, cf := range cfs {
-			it := tx.e.newIter(cf, p[:], end[:])
-			keys := 0
-			for it.SeekToFirst(); it.Valid(); it.Next() {
-				k := it.Key()
-				tx.del(cf, k.Data())
-				k.Free()
-				if keys++; keys > 4*smallCollection {
-					break
-				}
+			it := tx.newMergedIter(cf, p[:], end[:], false)
+			var keys [][]byte
+			for ; it.Valid() && len(keys) <= 4*smallCollection; it.Next() {
+				keys = append(keys, append([]byte(nil), it.Key()...))
 			}
 			it.Close()
-			if keys > 4*smallCollection {
+			if len(keys) > 4*smallCollection {
 				tx.delRange(cf, p[:], end[:])
+				continue
+			}
+			for _, k := range keys {
+				tx.del(cf, k)
 			}
 		}
 		return
@@ -548,11 +545,9 @@ func (tx *Tx) DelElemRange(cf CF, id uint64, from, to []byte) {
 }
 
 // Iter iterates the elements of collection id in cf, in key order, from
-// element key from (inclusive; nil = first) to to (exclusive; nil = last).
-// Pending writes of id are committed first so the iterator sees them.
-// Close it before the task ends.
+// element key from (inclusive; nil = first) to to (exclusive; nil = last),
+// seeing the group's own pending writes. Close it before the task ends.
 func (tx *Tx) Iter(cf CF, id uint64, from, to []byte, reverse bool) *ElemIter {
-	tx.flushFor(id)
 	lower := appendSubKey(nil, id, from)
 	var upper []byte
 	if to == nil {
@@ -561,82 +556,35 @@ func (tx *Tx) Iter(cf CF, id uint64, from, to []byte, reverse bool) *ElemIter {
 	} else {
 		upper = appendSubKey(nil, id, to)
 	}
-	it := &ElemIter{it: tx.e.newIter(cf, lower, upper), reverse: reverse}
-	if reverse {
-		it.it.SeekToLast()
-	} else {
-		it.it.SeekToFirst()
-	}
-	return it
+	return &ElemIter{m: tx.newMergedIter(cf, lower, upper, reverse)}
 }
 
 // ElemIter walks a collection's elements. Key and Value are valid until the
-// next call to Next or Close.
+// next call to Next, Seek or Close.
 type ElemIter struct {
-	it      *rawIter
-	reverse bool
-	k, v    *grocksdb.Slice
+	m *mergedIter
 }
 
 // Valid reports whether the iterator is at an element.
-func (i *ElemIter) Valid() bool { return i.it.Valid() }
+func (i *ElemIter) Valid() bool { return i.m.Valid() }
 
 // Key returns the element key (without the id prefix).
-func (i *ElemIter) Key() []byte {
-	i.freeKV()
-	i.k = i.it.Key()
-	return i.k.Data()[8:]
-}
+func (i *ElemIter) Key() []byte { return i.m.Key()[8:] }
 
 // Value returns the element value.
-func (i *ElemIter) Value() []byte {
-	if i.v != nil {
-		i.v.Free()
-	}
-	i.v = i.it.Value()
-	return i.v.Data()
-}
+func (i *ElemIter) Value() []byte { return i.m.Value() }
 
 // Next moves to the next element (previous, in reverse).
-func (i *ElemIter) Next() {
-	i.freeKV()
-	if i.reverse {
-		i.it.Prev()
-	} else {
-		i.it.Next()
-	}
-}
+func (i *ElemIter) Next() { i.m.Next() }
 
 // Seek positions at the first element >= elem (reverse: the last <= elem).
-func (i *ElemIter) Seek(id uint64, elem []byte) {
-	i.freeKV()
-	k := appendSubKey(nil, id, elem)
-	if i.reverse {
-		i.it.SeekForPrev(k)
-	} else {
-		i.it.Seek(k)
-	}
-}
+func (i *ElemIter) Seek(id uint64, elem []byte) { i.m.Seek(appendSubKey(nil, id, elem)) }
 
 // Err returns the iteration error, if any.
-func (i *ElemIter) Err() error { return i.it.Err() }
+func (i *ElemIter) Err() error { return i.m.Err() }
 
 // Close releases the iterator.
-func (i *ElemIter) Close() {
-	i.freeKV()
-	i.it.Close()
-}
-
-func (i *ElemIter) freeKV() {
-	if i.k != nil {
-		i.k.Free()
-		i.k = nil
-	}
-	if i.v != nil {
-		i.v.Free()
-		i.v = nil
-	}
-}
+func (i *ElemIter) Close() { i.m.Close() }
 
 // rawIter is a RocksDB iterator with its bounds kept alive.
 type rawIter struct {
