@@ -181,9 +181,9 @@ const (
 
 // ParseJSON parses a JSON text. It returns the value and the nesting depth
 // of its containers (0 for a scalar). Errors are *JSONSyntaxError. The
-// returned strings do not alias b.
+// returned value does not alias b (its strings share one copy of it).
 func ParseJSON(b []byte, mode JSONParseMode) (v any, depth int, err error) {
-	p := jsonParser{b: b, limit: JSONMaxDepth}
+	p := jsonParser{b: b, src: string(b), limit: JSONMaxDepth}
 	if mode == JSONStored {
 		p.limit = math.MaxInt
 	}
@@ -202,10 +202,13 @@ func ParseJSON(b []byte, mode JSONParseMode) (v any, depth int, err error) {
 
 type jsonParser struct {
 	b        []byte
+	src      string // one copy of b: unescaped strings are slices of it
 	i        int
 	limit    int
 	maxDepth int
-	sb       []byte // string scratch
+	sb       []byte   // string scratch
+	vstack   []any    // values of the open containers
+	kstack   []string // keys of the open objects
 }
 
 // errAt builds an error at byte offset i (serde_json's line and column:
@@ -314,13 +317,13 @@ func (p *jsonParser) array(depth int) (any, error) {
 		p.i++
 		return []any{}, nil
 	}
-	arr := make([]any, 0, 4)
+	mark := len(p.vstack)
 	for {
 		v, err := p.value(depth)
 		if err != nil {
 			return nil, err
 		}
-		arr = append(arr, v)
+		p.vstack = append(p.vstack, v)
 		p.ws()
 		if p.i >= len(p.b) {
 			return nil, p.peekErr("EOF while parsing a list")
@@ -334,6 +337,10 @@ func (p *jsonParser) array(depth int) (any, error) {
 			}
 		case ']':
 			p.i++
+			arr := make([]any, len(p.vstack)-mark)
+			copy(arr, p.vstack[mark:])
+			clear(p.vstack[mark:])
+			p.vstack = p.vstack[:mark]
 			return arr, nil
 		default:
 			return nil, p.peekErr("expected `,` or `]`")
@@ -347,11 +354,11 @@ func (p *jsonParser) object(depth int) (any, error) {
 	if p.i >= len(p.b) {
 		return nil, p.peekErr("EOF while parsing an object")
 	}
-	obj := NewJSONObject(4)
 	if p.b[p.i] == '}' {
 		p.i++
-		return obj, nil
+		return &JSONObject{}, nil
 	}
+	kmark, vmark := len(p.kstack), len(p.vstack)
 	for {
 		p.ws()
 		if p.i >= len(p.b) {
@@ -377,7 +384,8 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		obj.Set(k, v) // a repeated key keeps its first place, the last value
+		p.kstack = append(p.kstack, k)
+		p.vstack = append(p.vstack, v)
 		p.ws()
 		if p.i >= len(p.b) {
 			return nil, p.peekErr("EOF while parsing an object")
@@ -394,11 +402,54 @@ func (p *jsonParser) object(depth int) (any, error) {
 			}
 		case '}':
 			p.i++
+			obj := newObjectFrom(p.kstack[kmark:], p.vstack[vmark:])
+			clear(p.kstack[kmark:])
+			clear(p.vstack[vmark:])
+			p.kstack, p.vstack = p.kstack[:kmark], p.vstack[:vmark]
 			return obj, nil
 		default:
 			return nil, p.peekErr("expected `,` or `}`")
 		}
 	}
+}
+
+// newObjectFrom builds an object of exactly the parsed size; a repeated key
+// keeps its first place and takes the last value.
+func newObjectFrom(keys []string, vals []any) *JSONObject {
+	o := &JSONObject{keys: make([]string, len(keys)), vals: make([]any, len(vals))}
+	copy(o.keys, keys)
+	copy(o.vals, vals)
+	if len(keys) > objectIndexMin {
+		o.idx = make(map[string]int, len(keys))
+	}
+	n := 0
+	for i, k := range o.keys {
+		j := -1
+		if o.idx != nil {
+			if x, ok := o.idx[k]; ok {
+				j = x
+			} else {
+				o.idx[k] = n
+			}
+		} else {
+			for x := 0; x < n; x++ {
+				if o.keys[x] == k {
+					j = x
+					break
+				}
+			}
+		}
+		if j >= 0 {
+			o.vals[j] = o.vals[i]
+			continue
+		}
+		o.keys[n], o.vals[n] = k, o.vals[i]
+		n++
+	}
+	clear(o.keys[n:])
+	clear(o.vals[n:])
+	o.keys, o.vals = o.keys[:n], o.vals[:n]
+	return o
 }
 
 // str reads a string whose opening quote was consumed.
@@ -408,7 +459,7 @@ func (p *jsonParser) str() (string, error) {
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		if c == '"' {
-			s := string(p.b[start:p.i])
+			s := p.src[start:p.i]
 			p.i++
 			return s, checkUTF8(s)
 		}
@@ -465,13 +516,16 @@ func (p *jsonParser) str() (string, error) {
 			case r >= 0xDC00 && r <= 0xDFFF:
 				return "", p.err("lone leading surrogate in hex escape")
 			case r >= 0xD800 && r <= 0xDBFF:
-				if p.i+1 >= len(p.b) || p.b[p.i] != '\\' || p.b[p.i+1] != 'u' {
+				// serde_json consumes the byte that is not "\" or "u".
+				for _, want := range []byte{'\\', 'u'} {
 					if p.i >= len(p.b) {
 						return "", p.err("EOF while parsing a string")
 					}
-					return "", p.err("unexpected end of hex escape")
+					p.i++
+					if p.b[p.i-1] != want {
+						return "", p.err("unexpected end of hex escape")
+					}
 				}
-				p.i += 2
 				r2, err := p.hex4()
 				if err != nil {
 					return "", err
@@ -595,7 +649,7 @@ func (p *jsonParser) number(positive bool) (any, error) {
 		case sig == 0:
 			return math.Copysign(0, -1), nil // serde_json reads -0 as the float -0.0
 		case sig <= 1<<63:
-			return -int64(sig - 1) - 1, nil
+			return -int64(sig-1) - 1, nil
 		}
 		// Below math.MinInt64: a float, as serde_json reads it.
 	}

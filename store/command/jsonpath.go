@@ -31,14 +31,14 @@ import (
 type jsStepKind uint8
 
 const (
-	jsKey      jsStepKind = iota // .name or ['name']
-	jsIndex                      // [n]
-	jsWild                       // .* or [*]
-	jsDescent                    // .. (applies the next step at every depth)
-	jsKeys                       // ['a','b']
-	jsIndexes                    // [1,2]
-	jsSlice                      // [start:end:step]
-	jsFilter                     // [?(...)]
+	jsKey     jsStepKind = iota // .name or ['name']
+	jsIndex                     // [n]
+	jsWild                      // .* or [*]
+	jsDescent                   // .. (applies the next step at every depth)
+	jsKeys                      // ['a','b']
+	jsIndexes                   // [1,2]
+	jsSlice                     // [start:end:step]
+	jsFilter                    // [?(...)]
 )
 
 type jsStep struct {
@@ -487,6 +487,9 @@ func walkPath(v any, steps []jsStep, path []jsSeg, out *[]jsMatch) {
 			start, end, step := sliceBounds(st, len(a))
 			for i := start; i < end; i += step {
 				walkPath(a[i], rest, append(path, jsSeg{idx: i}), out)
+				if step >= end-i {
+					break // also keeps i + step from overflowing
+				}
 			}
 		}
 	case jsFilter:

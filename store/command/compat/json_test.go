@@ -392,3 +392,31 @@ func TestJSONSurvivesKill9(t *testing.T) {
 		t.Fatalf("TYPE after restart = %q", typ)
 	}
 }
+
+// TestJSONDocumentSizeLimit: a write that would make a document larger
+// than proto-max-bulk-len is refused and leaves the document as it was.
+func TestJSONDocumentSizeLimit(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.Raw()
+	if r, err := c.Do("CONFIG", "SET", "proto-max-bulk-len", "1048576"); err != nil || string(r) != "+OK\r\n" {
+		t.Fatalf("CONFIG SET: %q %v", r, err)
+	}
+	half := `"` + strings.Repeat("x", 700<<10) + `"`
+	if r, _ := c.Do("JSON.SET", "big", "$", "["+half+"]"); string(r) != "+OK\r\n" {
+		t.Fatalf("JSON.SET 700 KiB: %q", r)
+	}
+	for _, cmd := range [][]string{
+		{"JSON.ARRAPPEND", "big", "$", half},
+		{"JSON.STRAPPEND", "big", "$[0]", half},
+		{"JSON.ARRINSERT", "big", ".", "0", half},
+		{"JSON.SET", "big", "$[0]", "[" + half + "," + half + "]"},
+	} {
+		r, err := c.Do(cmd...)
+		if err != nil || string(r) != "-ERR JSON document exceeds maximum allowed size (proto-max-bulk-len)\r\n" {
+			t.Fatalf("%s: %.80q %v", cmd[0], r, err)
+		}
+	}
+	if r, _ := c.Do("JSON.STRLEN", "big", ".[0]"); string(r) != fmt.Sprintf(":%d\r\n", 700<<10) {
+		t.Fatalf("document changed: STRLEN = %q", r)
+	}
+}
