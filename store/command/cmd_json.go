@@ -634,6 +634,23 @@ func cmdJSONGet(c *Ctx) {
 		}
 		return
 	}
+	// One static path, unformatted: read it from the stored text.
+	if len(paths) == 1 && fp == nil && !resp3Reply && paths[0].err == nil && paths[0].static() {
+		p := paths[0]
+		if raw, hit, ok := rawStatic(m.Body, p.steps); ok {
+			switch {
+			case p.legacy && hit:
+				c.Bulk(raw)
+			case p.legacy:
+				c.Err(errJSONPathMissing(p.fixed))
+			case hit:
+				c.Bulk(append(append(append(make([]byte, 0, len(raw)+2), '['), raw...), ']'))
+			default:
+				c.BulkStr("[]")
+			}
+			return
+		}
+	}
 	doc, ok := jsonDecode(c, &m)
 	if !ok {
 		return
@@ -761,6 +778,21 @@ func cmdJSONMGet(c *Ctx) {
 				c.Bulk(append(append(append(make([]byte, 0, len(m.Body)+2), '['), m.Body...), ']'))
 			}
 			continue
+		}
+		if p.static() {
+			if raw, hit, ok := rawStatic(m.Body, p.steps); ok {
+				switch {
+				case hit && p.legacy:
+					c.Bulk(raw)
+				case hit:
+					c.Bulk(append(append(append(make([]byte, 0, len(raw)+2), '['), raw...), ']'))
+				case p.legacy:
+					c.Null()
+				default:
+					c.BulkStr("[]")
+				}
+				continue
+			}
 		}
 		v, _, err := store.ParseJSON(m.Body, store.JSONStored)
 		if err != nil {

@@ -686,3 +686,169 @@ func isPrefixPath(p, q []jsSeg) bool {
 	}
 	return true
 }
+
+// --- reading static paths from the stored text ---
+
+// rawStatic finds the value a static path (keys and indexes only) selects
+// in a stored document without decoding it: stored documents are canonical
+// compact JSON, so the matching slice of the text is already the reply.
+// ok is false when the answer needs a full decode (escaped keys, or text
+// that is not canonical).
+func rawStatic(doc []byte, steps []jsStep) (raw []byte, found, ok bool) {
+	i := 0
+	for si := range steps {
+		st := &steps[si]
+		if i >= len(doc) {
+			return nil, false, false
+		}
+		switch st.kind {
+		case jsKey:
+			if doc[i] != '{' {
+				return nil, false, true
+			}
+			j, hit, ok := rawObjectKey(doc, i, st.key)
+			if !ok || !hit {
+				return nil, false, ok
+			}
+			i = j
+		case jsIndex:
+			if doc[i] != '[' {
+				return nil, false, true
+			}
+			j, hit, ok := rawArrayIndex(doc, i, st.idx)
+			if !ok || !hit {
+				return nil, false, ok
+			}
+			i = j
+		default:
+			return nil, false, false
+		}
+	}
+	end := skipRawValue(doc, i)
+	if end < 0 {
+		return nil, false, false
+	}
+	return doc[i:end], true, true
+}
+
+// rawObjectKey returns the offset of key's value in the object at i.
+func rawObjectKey(doc []byte, i int, key string) (int, bool, bool) {
+	i++
+	if i < len(doc) && doc[i] == '}' {
+		return 0, false, true
+	}
+	for i < len(doc) && doc[i] == '"' {
+		ks := i + 1
+		ke := ks
+		for ke < len(doc) && doc[ke] != '"' {
+			if doc[ke] == '\\' {
+				return 0, false, false
+			}
+			ke++
+		}
+		i = ke + 1
+		if i >= len(doc) || doc[i] != ':' {
+			return 0, false, false
+		}
+		i++
+		if string(doc[ks:ke]) == key {
+			return i, true, true
+		}
+		if i = skipRawValue(doc, i); i < 0 || i >= len(doc) {
+			return 0, false, false
+		}
+		switch doc[i] {
+		case ',':
+			i++
+		case '}':
+			return 0, false, true
+		default:
+			return 0, false, false
+		}
+	}
+	return 0, false, false
+}
+
+// rawArrayIndex returns the offset of element n (negative: from the end)
+// of the array at i.
+func rawArrayIndex(doc []byte, i int, n int) (int, bool, bool) {
+	var starts []int
+	var buf [16]int
+	starts = buf[:0]
+	i++
+	if i < len(doc) && doc[i] == ']' {
+		return 0, false, true
+	}
+	for {
+		if n >= 0 && len(starts) == n {
+			return i, true, true
+		}
+		starts = append(starts, i)
+		if i = skipRawValue(doc, i); i < 0 || i >= len(doc) {
+			return 0, false, false
+		}
+		switch doc[i] {
+		case ',':
+			i++
+		case ']':
+			if n < 0 && len(starts)+n >= 0 {
+				return starts[len(starts)+n], true, true
+			}
+			return 0, false, true
+		default:
+			return 0, false, false
+		}
+	}
+}
+
+// skipRawValue returns the offset just past the value starting at i, -1 if
+// the text is not well formed.
+func skipRawValue(doc []byte, i int) int {
+	if i >= len(doc) {
+		return -1
+	}
+	switch doc[i] {
+	case '"':
+		return skipRawString(doc, i)
+	case '{', '[':
+		depth := 0
+		for i < len(doc) {
+			switch doc[i] {
+			case '"':
+				if i = skipRawString(doc, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	for i < len(doc) {
+		switch doc[i] {
+		case ',', ']', '}':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+func skipRawString(doc []byte, i int) int {
+	for i++; i < len(doc); i++ {
+		switch doc[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
