@@ -138,3 +138,29 @@ func TestJSONRawStaticMatchesEval(t *testing.T) {
 		t.Fatalf("rawStatic answered only %d of 3000", answered)
 	}
 }
+
+// BenchmarkJSONStaticPath1KiB: JSON.GET key $.address.city answered from
+// the stored text (rawStatic) versus decoding the document (eval).
+func BenchmarkJSONStaticPath1KiB(b *testing.B) {
+	doc := []byte(`{"id":12345,"name":"Alice Example","email":"alice@example.com","active":true,"score":98.25,` +
+		`"tags":["coding","music","travel","photography","cooking"],"orders":[` + strings.Repeat(`{"order":1000,"sku":"SKU-0000","qty":1,"price":10.99,"shipped":true},`, 8) +
+		`{"order":1}],"bio":"` + strings.Repeat("lorem ipsum ", 12) + `","address":{"street":"123 Main Street","city":"New York","zip":"10001"}}`)
+	p := parseJSONPath("$.address.city")
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if raw, hit, ok := rawStatic(doc, p.steps); !ok || !hit || string(raw) != `"New York"` {
+				b.Fatal(string(raw))
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			v, _, _ := store.ParseJSON(doc, store.JSONStored)
+			if ms := p.eval(v); len(ms) != 1 {
+				b.Fatal(len(ms))
+			}
+		}
+	})
+}
