@@ -107,7 +107,8 @@ type Parser struct {
 func (p *Parser) Need() int { return p.need }
 
 // Reset forgets a partially read command. Call it when the bytes given to
-// ReadCommand are thrown away (the connection is reset or closed).
+// ReadCommand are thrown away (the connection is reset or closed). The
+// parser resets itself after each command and each protocol error.
 func (p *Parser) Reset() {
 	p.argc, p.pos, p.scan, p.nul, p.need = 0, 0, 0, false, 0
 	p.offs = p.offs[:0]
@@ -197,12 +198,6 @@ func (p *Parser) wait(need int) ([][]byte, int, error) {
 	return nil, 0, ErrIncomplete
 }
 
-// done clears the progress of the command that just ended.
-func (p *Parser) done() {
-	p.argc, p.pos, p.scan, p.nul, p.need = 0, 0, 0, false, 0
-	p.offs = p.offs[:0]
-}
-
 func (p *Parser) readMultibulk(b []byte) ([][]byte, int, error) {
 	if p.argc == 0 {
 		ll, cr, ok := quickCount(b, 0)
@@ -226,7 +221,7 @@ func (p *Parser) readMultibulk(b []byte) ([][]byte, int, error) {
 			return nil, 0, errUnauthMultibulk
 		}
 		if ll <= 0 {
-			p.done()
+			p.Reset()
 			return nil, cr + 2, nil
 		}
 		p.argc, p.pos = int(ll), cr+2
@@ -273,7 +268,7 @@ func (p *Parser) readMultibulk(b []byte) ([][]byte, int, error) {
 		args = append(args, b[s:s+l:s+l])
 	}
 	p.args = args
-	p.done()
+	p.Reset()
 	return args, pos, nil
 }
 
@@ -339,7 +334,7 @@ func (p *Parser) readInline(b []byte) ([][]byte, int, error) {
 		}
 		return p.wait(len(b) + 1)
 	}
-	p.done()
+	p.Reset()
 	line := b[:nl]
 	if nl > 0 && line[nl-1] == '\r' {
 		line = line[:nl-1]
