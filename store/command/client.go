@@ -280,6 +280,12 @@ func (cl *Client) parseBatch() bool {
 		}
 	}
 	max := cl.s.maxBatch()
+	// Before AUTH, Redis refuses more than 10 arguments or a bulk over
+	// 16384 bytes; parse one command at a time so AUTH applies to the next.
+	cl.parser.Limits.Unauthenticated = !cl.authed
+	if !cl.authed {
+		max = 1
+	}
 	for len(cl.cmds) < max {
 		buf := cl.in[cl.inPos:]
 		if len(buf) == 0 || cl.parser.Need() > len(buf) {
