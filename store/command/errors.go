@@ -1,5 +1,7 @@
 package command
 
+import "strings"
+
 // Error replies, worded exactly as redis-server 7.0 words them. Handlers use
 // these constants (or the formatters below) and never spell an error inline.
 const (
@@ -59,7 +61,11 @@ func errUnknownCommand(args [][]byte) string {
 	return "ERR unknown command '" + clip(string(args[0]), 128) + "', with args beginning with: " + rest
 }
 
+// clip cuts s at n bytes and, as C's %s does, at its first NUL.
 func clip(s string, n int) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
 	if len(s) > n {
 		return s[:n]
 	}
