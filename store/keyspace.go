@@ -222,7 +222,10 @@ func (tx *Tx) Scan(db int, after []byte, opts ScanOpts) (keys [][]byte, next []b
 	return keys, nil, it.Err()
 }
 
-// RandomKey returns a random live key of db.
+// RandomKey returns a random live key of db: it seeks to a random point of
+// the db's key space (slot and first byte) and takes the first live key from
+// there, wrapping around, stepping over keys whose TTL has passed (active
+// expiry removes them soon). The Tx must hold every shard.
 func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
 	tx.flushMeta()
 	if tx.e.DBSize(db) == 0 {
@@ -230,24 +233,36 @@ func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
 	}
 	it := tx.e.newIter(CFMeta, []byte{byte(db)}, []byte{byte(db + 1)})
 	defer it.Close()
-	for try := 0; try < 32; try++ {
-		var seek [3]byte
+	const seeks, walk = 8, 128
+	for try := 0; try < seeks; try++ {
+		var seek [4]byte
 		seek[0] = byte(db)
 		binary.BigEndian.PutUint16(seek[1:], uint16(rand.IntN(NumSlots)))
+		seek[3] = byte(rand.IntN(256))
 		it.Seek(seek[:])
-		if !it.Valid() {
-			it.SeekToFirst()
+		for step := 0; step < walk; step++ {
 			if !it.Valid() {
-				return nil, false, it.Err()
+				if err := it.Err(); err != nil {
+					return nil, false, err
+				}
+				it.SeekToFirst()
+				if !it.Valid() {
+					return nil, false, it.Err()
+				}
 			}
-		}
-		k, v := it.Key(), it.Value()
-		m, ok := decodeMeta(v.Data())
-		key := append([]byte(nil), k.Data()[3:]...)
-		k.Free()
-		v.Free()
-		if ok && (m.Expire == 0 || m.Expire > tx.now) {
-			return key, true, nil
+			k, v := it.Key(), it.Value()
+			m, ok := decodeMeta(v.Data())
+			var key []byte
+			live := ok && (m.Expire == 0 || m.Expire > tx.now)
+			if live {
+				key = append([]byte(nil), metaKeyUser(k.Data())...)
+			}
+			k.Free()
+			v.Free()
+			if live {
+				return key, true, nil
+			}
+			it.Next()
 		}
 	}
 	return nil, false, nil
