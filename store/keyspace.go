@@ -128,10 +128,17 @@ func (tx *Tx) Copy(db int, src []byte, dstDB int, dst []byte, replace bool) (boo
 	return true, nil
 }
 
+// dbBounds returns bounds of db's range in the meta CF: every meta key of
+// db starts with db and a slot whose high byte is below 0x40, so db·0xff is
+// past all of them (and stays valid for db 255, where db+1 would wrap).
+func dbBounds(db int) (lo, hi []byte) {
+	return []byte{byte(db)}, []byte{byte(db), 0xff}
+}
+
 // FlushDB deletes every key of db. The Tx must hold every shard.
 func (tx *Tx) FlushDB(db int) error {
 	tx.flush()
-	lo, hi := []byte{byte(db)}, []byte{byte(db + 1)}
+	lo, hi := dbBounds(db)
 	it := tx.e.newIter(CFMeta, lo, hi)
 	for it.SeekToFirst(); it.Valid(); it.Next() {
 		v := it.Value()
@@ -139,6 +146,9 @@ func (tx *Tx) FlushDB(db int) error {
 			for _, cf := range elementCFs(m.Type) {
 				p, e := idPrefix(m.ID), idPrefix(m.ID+1)
 				tx.delRange(cf, p[:], e[:])
+			}
+			if m.Count > smallCollection {
+				tx.reclaim = append(tx.reclaim, m.ID)
 			}
 		}
 		v.Free()
@@ -149,7 +159,7 @@ func (tx *Tx) FlushDB(db int) error {
 		return err
 	}
 	tx.delRange(CFMeta, lo, hi)
-	tx.delRange(CFSys, []byte{'c', byte(db)}, []byte{'c', byte(db + 1)})
+	tx.delRange(CFSys, []byte{'c', byte(db)}, []byte{'c', byte(db), 0xff})
 	kept := tx.counts[:0]
 	for _, d := range tx.counts {
 		if d.db != db {
@@ -193,11 +203,11 @@ type ScanOpts struct {
 // The Tx must hold every shard.
 func (tx *Tx) Scan(db int, after []byte, opts ScanOpts) (keys [][]byte, next []byte, err error) {
 	tx.flushMeta()
-	lo := []byte{byte(db)}
+	lo, hi := dbBounds(db)
 	if after != nil {
 		lo = append(append(lo, after...), 0)
 	}
-	it := tx.e.newIter(CFMeta, lo, []byte{byte(db + 1)})
+	it := tx.e.newIter(CFMeta, lo, hi)
 	defer it.Close()
 	n := 0
 	var last []byte
@@ -231,7 +241,8 @@ func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
 	if tx.e.DBSize(db) == 0 {
 		return nil, false, nil
 	}
-	it := tx.e.newIter(CFMeta, []byte{byte(db)}, []byte{byte(db + 1)})
+	lo, hi := dbBounds(db)
+	it := tx.e.newIter(CFMeta, lo, hi)
 	defer it.Close()
 	const seeks, walk = 8, 128
 	for try := 0; try < seeks; try++ {
