@@ -18,10 +18,10 @@ func init() {
 		&Spec{Name: "exists", Arity: -2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: -1, Handler: cmdExists, Group: "generic", Summary: "Determines whether one or more keys exist.", Since: "1.0.0"},
 		&Spec{Name: "touch", Arity: -2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: -1, Handler: cmdExists, Group: "generic", Summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", Since: "3.2.1"},
 		&Spec{Name: "type", Arity: 2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: 1, Handler: cmdType, Group: "generic", Summary: "Determines the type of value stored at a key.", Since: "1.0.0"},
-		&Spec{Name: "dbsize", Arity: 1, Flags: FlagReadOnly | FlagFast | ExecAfter, Handler: cmdDBSize, Group: "server", Summary: "Returns the number of keys in the database.", Since: "1.0.0"},
-		&Spec{Name: "flushdb", Arity: -1, Flags: FlagWrite | ExecGlobal, Handler: cmdFlushDB, Group: "server", Summary: "Removes all keys from the current database.", Since: "1.0.0"},
-		&Spec{Name: "flushall", Arity: -1, Flags: FlagWrite | ExecGlobal, Handler: cmdFlushAll, Group: "server", Summary: "Removes all keys from all databases.", Since: "1.0.0"},
-		&Spec{Name: "keys", Arity: 2, Flags: FlagReadOnly | ExecGlobal, Handler: cmdKeys, Group: "generic", Summary: "Returns all key names that match a pattern.", Since: "1.0.0"},
+		&Spec{Name: "dbsize", Arity: 1, Flags: FlagReadOnly | FlagFast | ExecAfter, Handler: cmdDBSize, Group: "server", Summary: "Returns the number of keys in the database.", Since: "1.0.0", ACL: []string{"keyspace"}},
+		&Spec{Name: "flushdb", Arity: -1, Flags: FlagWrite | ExecGlobal, Handler: cmdFlushDB, Group: "server", Summary: "Removes all keys from the current database.", Since: "1.0.0", ACL: []string{"keyspace", "dangerous"}},
+		&Spec{Name: "flushall", Arity: -1, Flags: FlagWrite | ExecGlobal, Handler: cmdFlushAll, Group: "server", Summary: "Removes all keys from all databases.", Since: "1.0.0", ACL: []string{"keyspace", "dangerous"}},
+		&Spec{Name: "keys", Arity: 2, Flags: FlagReadOnly | ExecGlobal, Handler: cmdKeys, Group: "generic", Summary: "Returns all key names that match a pattern.", Since: "1.0.0", ACL: []string{"dangerous"}},
 		&Spec{Name: "scan", Arity: -2, Flags: FlagReadOnly | ExecGlobal, Handler: cmdScan, Group: "generic", Summary: "Iterates over the key names in the database.", Since: "2.8.0"},
 		&Spec{Name: "randomkey", Arity: 1, Flags: FlagReadOnly | ExecGlobal, Handler: cmdRandomKey, Group: "generic", Summary: "Returns a random key name from the database.", Since: "1.0.0"},
 
@@ -45,7 +45,7 @@ func init() {
 		&Spec{Name: "object|freq", Arity: 3, Flags: FlagReadOnly, FirstKey: 2, LastKey: 2, Handler: cmdObjectFreq, Group: "generic", Summary: "Returns the logarithmic access frequency counter of a Redis object.", Since: "4.0.0"},
 		&Spec{Name: "object|idletime", Arity: 3, Flags: FlagReadOnly, FirstKey: 2, LastKey: 2, Handler: cmdObjectIdleTime, Group: "generic", Summary: "Returns the time since the last access to a Redis object.", Since: "2.2.3"},
 		&Spec{Name: "object|refcount", Arity: 3, Flags: FlagReadOnly, FirstKey: 2, LastKey: 2, Handler: cmdObjectRefCount, Group: "generic", Summary: "Returns the reference count of a value of a key.", Since: "2.2.3"},
-		&Spec{Name: "object|help", Arity: 2, Flags: FlagLoading | FlagStale | ExecInline, Handler: cmdObjectHelp, Group: "generic", Summary: "Returns helpful text about the different subcommands.", Since: "6.2.0"},
+		&Spec{Name: "object|help", Arity: 2, Flags: FlagLoading | FlagStale | ExecInline, Handler: cmdObjectHelp, Group: "generic", Summary: "Returns helpful text about the different subcommands.", Since: "6.2.0", ACL: []string{"slow"}},
 	)
 }
 
