@@ -11,20 +11,42 @@ import (
 // funcTask runs fn on the shards it is submitted to and signals when its
 // group is committed.
 type funcTask struct {
-	fn   func(tx *Tx)
-	err  error
-	done chan struct{}
+	fn     func(tx *Tx)
+	failed any
+	err    error
+	done   chan struct{}
 }
 
-func (t *funcTask) Run(tx *Tx)     { t.fn(tx) }
+// failure is how a check inside a task fails: t.Fatal must not run on a
+// shard goroutine, so failf panics and runAll reports it on the test's.
+type failure string
+
+func failf(format string, args ...any) { panic(failure(fmt.Sprintf(format, args...))) }
+
+func (t *funcTask) Run(tx *Tx) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(failure); !ok {
+				r = fmt.Sprintf("panic: %v", r)
+			}
+			t.failed = r
+		}
+	}()
+	t.fn(tx)
+}
+
 func (t *funcTask) Done(err error) { t.err = err; close(t.done) }
 
-// runAll runs fn with every shard held and waits for its commit.
+// runAll runs fn with every shard held and waits for its commit. Checks in
+// fn fail with failf.
 func runAll(t *testing.T, e *Engine, fn func(tx *Tx)) {
 	t.Helper()
 	task := &funcTask{fn: fn, done: make(chan struct{})}
 	e.SubmitAll(task)
 	<-task.done
+	if task.failed != nil {
+		t.Fatal(task.failed)
+	}
 	if task.err != nil {
 		t.Fatal(task.err)
 	}
@@ -115,7 +137,7 @@ func TestStaleExpireEntryKeepsNewKey(t *testing.T) {
 	})
 	runAll(t, e, func(tx *Tx) {
 		if err := tx.FlushDB(0); err != nil {
-			t.Error(err)
+			failf("%v", err)
 		}
 	})
 	runAll(t, e, func(tx *Tx) {
@@ -126,7 +148,7 @@ func TestStaleExpireEntryKeepsNewKey(t *testing.T) {
 	runAll(t, e, func(tx *Tx) {
 		for _, k := range []string{"a", "b"} {
 			if v, ok, err := tx.GetString(0, []byte(k)); err != nil || !ok || string(v) != "new" {
-				t.Errorf("%s = %q, %v, %v after its stale expiry", k, v, ok, err)
+				failf("%s = %q, %v, %v after its stale expiry", k, v, ok, err)
 			}
 		}
 	})
@@ -153,13 +175,13 @@ func TestRenameAndMoveKeepExpiry(t *testing.T) {
 	})
 	runAll(t, e, func(tx *Tx) {
 		if ok, err := tx.Rename(0, []byte("src"), []byte("{other}dst"), false); !ok || err != nil {
-			t.Errorf("Rename: %v %v", ok, err)
+			failf("Rename: %v %v", ok, err)
 		}
 		if ok, err := tx.Move(0, []byte("mv"), 3); !ok || err != nil {
-			t.Errorf("Move: %v %v", ok, err)
+			failf("Move: %v %v", ok, err)
 		}
 		if ok, err := tx.Copy(0, []byte("cp"), 4, []byte("cp2"), false); !ok || err != nil {
-			t.Errorf("Copy: %v %v", ok, err)
+			failf("Copy: %v %v", ok, err)
 		}
 	})
 	if e.DBExpires(0) != 2 || e.DBExpires(3) != 1 || e.DBExpires(4) != 1 {
@@ -218,11 +240,11 @@ func TestRandomKeySkipsExpired(t *testing.T) {
 		for i := 0; i < 20; i++ {
 			k, ok, err := tx.RandomKey(0)
 			if err != nil || !ok || string(k) != "alive" {
-				t.Fatalf("RandomKey = %q, %v, %v", k, ok, err)
+				failf("RandomKey = %q, %v, %v", k, ok, err)
 			}
 		}
 		if _, ok, _ := tx.RandomKey(5); ok {
-			t.Fatal("RandomKey of an empty db found a key")
+			failf("RandomKey of an empty db found a key")
 		}
 	})
 }
