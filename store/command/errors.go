@@ -30,6 +30,11 @@ const (
 	errTimeoutNeg      = "ERR timeout is negative"
 	errCountPositive   = "ERR COUNT must be > 0"
 	errNumKeysZero     = "ERR numkeys should be greater than 0"
+	errIntRange        = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errExpireNXCombo   = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	errExpireGTLT      = "ERR GT and LT options at the same time are not compatible"
+	errNoLFU           = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errLFUNoIdle       = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
 // String commands.
@@ -47,6 +52,10 @@ func errArity(name string) string {
 
 func errInvalidExpire(cmd string) string {
 	return "ERR invalid expire time in '" + cmd + "' command"
+}
+
+func errUnsupportedOption(opt []byte) string {
+	return "ERR Unsupported option " + string(opt)
 }
 
 func errUnknownSub(sub []byte, container string) string {
