@@ -589,15 +589,16 @@ func (tx *Tx) ZPop(db int, key []byte, n int64, max bool) ([]ZEntry, bool, error
 }
 
 // ZRandMember returns n random elements of the sorted set at key: distinct
-// ones (at most the set's size; the whole set, in order, when n covers it)
-// or, with repeat, n independent picks.
+// ones (at most the set's size; when n covers it, the whole set from the
+// highest score down, the order Redis's set iterator yields) or, with
+// repeat, n independent picks.
 func (tx *Tx) ZRandMember(db int, key []byte, n int64, repeat bool) ([]ZEntry, error) {
 	m, ok, err := tx.LookupType(db, key, TypeZSet)
 	if err != nil || !ok || n <= 0 {
 		return nil, err
 	}
 	if !repeat && uint64(n) >= m.Count {
-		return tx.ZRange(db, key, ZRange{Kind: ZByRank, Start: 0, Stop: -1})
+		return tx.ZRange(db, key, ZRange{Kind: ZByRank, Start: 0, Stop: -1, Rev: true})
 	}
 	keys, vals, err := tx.sample(CFSub, &m, int(min(n, MaxRandomCount)), repeat, true)
 	out := make([]ZEntry, len(keys))
