@@ -701,31 +701,42 @@ func (tx *Tx) sampleSeek(cf CF, m *Meta, n int, repeat, withVal bool, ka, va *ar
 	if !it.Valid() {
 		return it.Err()
 	}
-	last := bytes.Clone(it.Key())
+	last := it.Key()
+	i := 0
+	for i < len(first) && i < len(last) && first[i] == last[i] {
+		i++
+	}
+	prefix := first[:i] // shared by every element
 	var chosen map[string]struct{}
 	if !repeat {
 		chosen = make(map[string]struct{}, n)
 	}
-	budget := 4*n + 64 // element visits beyond one per pick, against a stale count
+	misses := 0
 	for ka.len() < n {
-		it.Seek(m.ID, randomBetween(first, last))
+		randomDescend(it, m.ID, prefix)
 		if !it.Valid() {
-			it.toFirst()
+			return it.Err()
 		}
 		k := it.Key()
-		for !repeat {
-			if _, dup := chosen[string(k)]; !dup {
-				chosen[string(k)] = struct{}{}
-				break
+		if !repeat {
+			// Taken already: the next free element after it will do.
+			for step := 0; step < 32; step++ {
+				if _, dup := chosen[string(k)]; !dup {
+					break
+				}
+				it.Next()
+				if !it.Valid() {
+					it.toFirst()
+				}
+				k = it.Key()
 			}
-			if budget--; budget < 0 {
-				return it.Err()
+			if _, dup := chosen[string(k)]; dup {
+				if misses++; misses > 4*n+64 {
+					return tx.sampleRest(cf, m, n, withVal, chosen, ka, va)
+				}
+				continue
 			}
-			it.Next()
-			if !it.Valid() {
-				it.toFirst()
-			}
-			k = it.Key()
+			chosen[string(k)] = struct{}{}
 		}
 		ka.add(k)
 		if withVal {
@@ -735,31 +746,95 @@ func (tx *Tx) sampleSeek(cf CF, m *Meta, n int, repeat, withVal bool, ka, va *ar
 	return it.Err()
 }
 
-// randomBetween returns a random key k with roughly a <= k <= b (a <= b):
-// the common prefix, a random byte between theirs, random bytes after.
-func randomBetween(a, b []byte) []byte {
-	i := 0
-	for i < len(a) && i < len(b) && a[i] == b[i] {
-		i++
+// sampleRest completes a distinct sample when random descents keep
+// landing on chosen elements: one walk, reservoir-sampling the rest.
+func (tx *Tx) sampleRest(cf CF, m *Meta, n int, withVal bool, chosen map[string]struct{}, ka, va *arena) error {
+	need := n - ka.len()
+	keys := make([][]byte, 0, need)
+	vals := make([][]byte, 0, need)
+	seen := 0
+	it := tx.Iter(cf, m.ID, nil, nil, false)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		k := it.Key()
+		if _, dup := chosen[string(k)]; dup {
+			continue
+		}
+		seen++
+		var v []byte
+		if withVal {
+			v = it.Value()
+		}
+		if len(keys) < need {
+			keys, vals = append(keys, bytes.Clone(k)), append(vals, bytes.Clone(v))
+		} else if j := rand.IntN(seen); j < need {
+			keys[j], vals[j] = bytes.Clone(k), bytes.Clone(v)
+		}
 	}
-	out := make([]byte, i, i+9)
-	copy(out, a[:i])
-	lo, hi := 0, 255
-	if i < len(a) {
-		lo = int(a[i])
+	for j := range keys {
+		ka.add(keys[j])
+		if withVal {
+			va.add(vals[j])
+		}
 	}
-	if i < len(b) {
-		hi = int(b[i])
+	return it.Err()
+}
+
+// randomDescend leaves the iterator at a random element of collection id
+// whose keys all start with prefix. It walks down the keys' byte trie: at
+// each level it picks a random byte between the smallest and the largest
+// next byte present (or, where a key ends at this level, that key) and
+// follows the first branch at or after it. Two seeks per level; elements
+// in sparse branches are likelier picks than in dense ones, but every one
+// can be reached.
+func randomDescend(it *ElemIter, id uint64, prefix []byte) {
+	p := bytes.Clone(prefix)
+	it.Seek(id, p)
+	for it.Valid() {
+		n := len(p)
+		lo := it.Key()
+		loEnds := len(lo) == n
+		loB := 0
+		if !loEnds {
+			loB = int(lo[n])
+		}
+		// The last key with prefix p.
+		if e := prefixEnd(p); e == nil {
+			it.toLast()
+		} else if it.Seek(id, e); it.Valid() {
+			it.back()
+		} else {
+			it.toLast()
+		}
+		hi := it.Key()
+		if len(hi) == n {
+			return // p itself is the only key under p
+		}
+		choices := int(hi[n]) - loB + 1
+		if loEnds {
+			choices++
+		}
+		r := rand.IntN(choices)
+		if loEnds {
+			if r == 0 {
+				it.Seek(id, p)
+				return
+			}
+			r--
+		}
+		p = append(p, byte(loB+r))
+		it.Seek(id, p)
+		if !it.Valid() {
+			return
+		}
+		p[n] = it.Key()[n] // the first existing branch at or after the pick
 	}
-	if hi < lo {
-		hi = lo
-	}
-	out = append(out, byte(lo+rand.IntN(hi-lo+1)))
-	r := rand.Uint64()
-	for j := 0; j < 8; j++ {
-		out = append(out, byte(r>>(8*j)))
-	}
-	return out
+}
+
+// back moves the iterator to the previous element whatever its direction.
+func (i *ElemIter) back() {
+	i.freeKV()
+	i.it.Prev()
 }
 
 // toFirst moves the iterator to its first element.
