@@ -792,12 +792,15 @@ func randomDescend(it *ElemIter, id uint64, prefix []byte) {
 	it.Seek(id, p)
 	for it.Valid() {
 		n := len(p)
-		lo := it.Key()
-		loEnds := len(lo) == n
-		loB := 0
-		if !loEnds {
-			loB = int(lo[n])
+		loEnds := len(it.Key()) == n
+		if loEnds {
+			// p is a key; the smallest next byte is the next key's.
+			if it.Next(); !it.Valid() || !bytes.HasPrefix(it.Key(), p) {
+				it.Seek(id, p)
+				return // p is the only key under p
+			}
 		}
+		loB := int(it.Key()[n])
 		// The last key with prefix p.
 		if e := prefixEnd(p); e == nil {
 			it.toLast()
@@ -807,9 +810,6 @@ func randomDescend(it *ElemIter, id uint64, prefix []byte) {
 			it.toLast()
 		}
 		hi := it.Key()
-		if len(hi) == n {
-			return // p itself is the only key under p
-		}
 		choices := int(hi[n]) - loB + 1
 		if loEnds {
 			choices++
