@@ -71,22 +71,25 @@ func (c *coll) zget(member []byte) (float64, bool, error) {
 }
 
 // zset writes member with score, replacing its old score if it had one.
-func (c *coll) zset(buf *[]byte, member []byte, score, old float64, had bool) {
+// buf is scratch space for the score key; zset returns it, maybe grown.
+func (c *coll) zset(buf []byte, member []byte, score, old float64, had bool) []byte {
 	tx := c.tx
 	if had {
-		*buf = zkey((*buf)[:0], old, member)
-		tx.DelElem(CFScore, c.m.ID, *buf)
+		buf = zkey(buf[:0], old, member)
+		tx.DelElem(CFScore, c.m.ID, buf)
 	}
-	*buf = zkey((*buf)[:0], score, member)
-	tx.PutElem(CFScore, c.m.ID, *buf, nil)
-	tx.PutElem(CFSub, c.m.ID, member, (*buf)[:8])
+	buf = zkey(buf[:0], score, member)
+	tx.PutElem(CFScore, c.m.ID, buf, nil)
+	tx.PutElem(CFSub, c.m.ID, member, buf[:8])
+	return buf
 }
 
-// zdel deletes member, whose score is score.
-func (c *coll) zdel(buf *[]byte, member []byte, score float64) {
-	*buf = zkey((*buf)[:0], score, member)
-	c.tx.DelElem(CFScore, c.m.ID, *buf)
+// zdel deletes member, whose score is score (buf as for zset).
+func (c *coll) zdel(buf []byte, member []byte, score float64) []byte {
+	buf = zkey(buf[:0], score, member)
+	c.tx.DelElem(CFScore, c.m.ID, buf)
 	c.tx.DelElem(CFSub, c.m.ID, member)
+	return buf
 }
 
 // ZAdd adds or updates the (scores[i], members[i]) pairs of the sorted set
@@ -108,7 +111,8 @@ func (tx *Tx) ZAdd(db int, key []byte, flags int, scores []float64, members [][]
 			return r, err
 		}
 	}
-	var buf []byte
+	var scratch [64]byte // score keys of short members stay on the stack
+	buf := scratch[:0]
 	for i, mb := range members {
 		score := scores[i]
 		cur, found, err := c.zget(mb)
@@ -132,11 +136,11 @@ func (tx *Tx) ZAdd(db int, key []byte, flags int, scores []float64, members [][]
 				continue
 			}
 			if score != cur {
-				c.zset(&buf, mb, score, cur, true)
+				buf = c.zset(buf, mb, score, cur, true)
 				r.Updated++
 			}
 		case !xx:
-			c.zset(&buf, mb, score, 0, false)
+			buf = c.zset(buf, mb, score, 0, false)
 			c.m.Count++
 			r.Added++
 		default:
@@ -157,14 +161,15 @@ func (tx *Tx) ZRem(db int, key []byte, members [][]byte) (int64, bool, error) {
 		return 0, false, err
 	}
 	var n int64
-	var buf []byte
+	var scratch [64]byte // score keys of short members stay on the stack
+	buf := scratch[:0]
 	for _, mb := range members {
 		score, ok, err := c.zget(mb)
 		if err != nil {
 			return n, c.save(), err
 		}
 		if ok {
-			c.zdel(&buf, mb, score)
+			buf = c.zdel(buf, mb, score)
 			c.m.Count--
 			n++
 		}
@@ -536,16 +541,18 @@ func (tx *Tx) ZRemRange(db int, key []byte, r ZRange) (int64, bool, error) {
 	ms := a.slices()
 	if uint64(len(ms)) == c.m.Count && len(ms) > 0 {
 		tx.dropAll(&c, func() {
-			var buf []byte
+			var scratch [64]byte // score keys of short members stay on the stack
+	buf := scratch[:0]
 			for i, mb := range ms {
-				c.zdel(&buf, mb, scores[i])
+				buf = c.zdel(buf, mb, scores[i])
 			}
 		})
 		return int64(len(ms)), true, nil
 	}
-	var buf []byte
+	var scratch [64]byte // score keys of short members stay on the stack
+	buf := scratch[:0]
 	for i, mb := range ms {
-		c.zdel(&buf, mb, scores[i])
+		buf = c.zdel(buf, mb, scores[i])
 		c.m.Count--
 	}
 	return int64(len(ms)), c.save(), nil
@@ -574,9 +581,10 @@ func (tx *Tx) ZPop(db int, key []byte, n int64, max bool) ([]ZEntry, bool, error
 	}
 	out := zentries(&a, scores)
 	del := func() {
-		var buf []byte
+		var scratch [64]byte // score keys of short members stay on the stack
+	buf := scratch[:0]
 		for _, e := range out {
-			c.zdel(&buf, e.Member, e.Score)
+			buf = c.zdel(buf, e.Member, e.Score)
 			c.m.Count--
 		}
 	}
@@ -658,9 +666,10 @@ func (tx *Tx) ZStore(db int, key []byte, entries []ZEntry) (bool, error) {
 		return had, err
 	}
 	c := coll{tx: tx, db: db, key: key, m: Meta{Type: TypeZSet, ID: id, Count: uint64(len(entries))}}
-	var buf []byte
+	var scratch [64]byte // score keys of short members stay on the stack
+	buf := scratch[:0]
 	for _, e := range entries {
-		c.zset(&buf, e.Member, e.Score, 0, false)
+		buf = c.zset(buf, e.Member, e.Score, 0, false)
 	}
 	tx.PutMeta(db, key, &c.m, nil)
 	return had, nil
