@@ -542,7 +542,7 @@ func (tx *Tx) ZRemRange(db int, key []byte, r ZRange) (int64, bool, error) {
 	if uint64(len(ms)) == c.m.Count && len(ms) > 0 {
 		tx.dropAll(&c, func() {
 			var scratch [64]byte // score keys of short members stay on the stack
-	buf := scratch[:0]
+			buf := scratch[:0]
 			for i, mb := range ms {
 				buf = c.zdel(buf, mb, scores[i])
 			}
@@ -582,7 +582,7 @@ func (tx *Tx) ZPop(db int, key []byte, n int64, max bool) ([]ZEntry, bool, error
 	out := zentries(&a, scores)
 	del := func() {
 		var scratch [64]byte // score keys of short members stay on the stack
-	buf := scratch[:0]
+		buf := scratch[:0]
 		for _, e := range out {
 			buf = c.zdel(buf, e.Member, e.Score)
 			c.m.Count--
