@@ -529,10 +529,11 @@ func (tx *Tx) dropAll(c *coll, delEach func()) {
 	c.save()
 }
 
-// MaxRandomCount caps the count of random-element commands that may
-// repeat elements (SRANDMEMBER, ZRANDMEMBER with a negative count): the
-// reply is built in memory.
-const MaxRandomCount = 1 << 24
+// MaxRandomCount caps the count of the random-element commands that may
+// repeat elements (SRANDMEMBER, ZRANDMEMBER with a negative count), whose
+// reply is built in memory: larger counts are refused rather than allowed
+// to exhaust it (Redis would try to serve them).
+const MaxRandomCount = 1 << 20
 
 // SRandMember returns n random members of the set at key: distinct ones
 // (at most the set's size; the whole set, in byte order, when n covers it)
@@ -598,7 +599,7 @@ func (tx *Tx) scanElems(cf CF, id uint64, after []byte, count int, withVal bool,
 
 // sampleScan is the collection size up to which sampling walks the
 // collection once (exact uniform choice); beyond it, a sample much smaller
-// than the collection is drawn by random seeks (cheap, not uniform).
+// than the collection is drawn by random descents (cheap, not uniform).
 const sampleScan = 1 << 16
 
 // sample returns n random elements (keys, and values if withVal; copies) of
@@ -606,11 +607,11 @@ const sampleScan = 1 << 16
 // or, with repeat, n independent picks.
 //
 // Small collections, and samples that are a good part of the collection,
-// are drawn exactly: n ranks chosen uniformly, then one ordered walk.
-// Otherwise each pick seeks to a random key between the first and last
-// element: O(log N) per pick, but elements after large gaps in the key
-// space are likelier picks. RocksDB keeps no order statistics that would
-// make this both cheap and uniform.
+// are drawn exactly: uniform ranks, then one ordered walk. Otherwise each
+// pick is a random descent of the element keys' byte trie (randomDescend):
+// O(key length) seeks per pick, every element reachable, but elements in
+// sparse parts of the key space are likelier picks. RocksDB keeps no order
+// statistics that would make this both cheap and uniform.
 func (tx *Tx) sample(cf CF, m *Meta, n int, repeat, withVal bool) (keys, vals [][]byte, err error) {
 	size := int(m.Count)
 	if size == 0 || n <= 0 {
@@ -624,9 +625,12 @@ func (tx *Tx) sample(cf CF, m *Meta, n int, repeat, withVal bool) (keys, vals []
 	if withVal {
 		va.ends = make([]int, 0, min(n, 1<<16))
 	}
-	if size <= sampleScan || n*4 >= size {
+	switch {
+	case repeat && size <= sampleScan:
+		err = tx.sampleRepeat(cf, m, n, withVal, &ka, &va)
+	case size <= sampleScan || n*4 >= size:
 		err = tx.sampleWalk(cf, m, n, repeat, withVal, &ka, &va)
-	} else {
+	default:
 		err = tx.sampleSeek(cf, m, n, repeat, withVal, &ka, &va)
 	}
 	keys = ka.slices()
@@ -640,6 +644,32 @@ func (tx *Tx) sample(cf CF, m *Meta, n int, repeat, withVal bool) (keys, vals []
 		}
 	})
 	return keys, vals, err
+}
+
+// sampleRepeat reads a small collection whole, then picks n times.
+func (tx *Tx) sampleRepeat(cf CF, m *Meta, n int, withVal bool, ka, va *arena) error {
+	var ak, av arena
+	it := tx.Iter(cf, m.ID, nil, nil, false)
+	for ; it.Valid(); it.Next() {
+		ak.add(it.Key())
+		if withVal {
+			av.add(it.Value())
+		}
+	}
+	err := it.Err()
+	it.Close()
+	if err != nil || ak.len() == 0 {
+		return err
+	}
+	keys, vals := ak.slices(), av.slices()
+	for i := 0; i < n; i++ {
+		j := rand.IntN(len(keys))
+		ka.add(keys[j])
+		if withVal {
+			va.add(vals[j])
+		}
+	}
+	return nil
 }
 
 func (tx *Tx) sampleWalk(cf CF, m *Meta, n int, repeat, withVal bool, ka, va *arena) error {

@@ -20,7 +20,7 @@ import (
 // pops) walks CFScore, whose byte order is Redis's order: by score, equal
 // scores by member bytes. Range reads seek to their first element and stop
 // at their last, so a bounded request never reads the whole set. Ranks
-// have no index: ZRANK and rank ranges cost O(rank) element steps, walking
+// have no index: ZRANK and rank ranges cost O(rank) element steps, counted
 // from whichever end is nearer.
 //
 // A score is stored with negative zero normalised to zero, as Redis stores
@@ -214,7 +214,8 @@ func (tx *Tx) ZCard(db int, key []byte) (int64, error) {
 }
 
 // ZRank returns member's rank (0-based, by ascending score; rev: by
-// descending score). O(rank): it counts the elements before the member.
+// descending score). There is no rank index: it counts the elements on
+// both sides of the member in step, so the cost is O(min(rank, N-rank)).
 func (tx *Tx) ZRank(db int, key, member []byte, rev bool) (int64, bool, error) {
 	c, err := tx.openColl(db, key, TypeZSet)
 	if err != nil || !c.exists {
@@ -225,18 +226,31 @@ func (tx *Tx) ZRank(db int, key, member []byte, rev bool) (int64, bool, error) {
 		return 0, false, err
 	}
 	k := zkey(nil, score, member)
-	var it *ElemIter
-	if rev {
-		it = tx.Iter(CFScore, c.m.ID, append(k, 0), nil, false)
-	} else {
-		it = tx.Iter(CFScore, c.m.ID, nil, k, false)
-	}
-	defer it.Close()
+	before := tx.Iter(CFScore, c.m.ID, nil, k, true)
+	defer before.Close()
+	after := tx.Iter(CFScore, c.m.ID, append(k, 0), nil, false)
+	defer after.Close()
 	var n int64
-	for ; it.Valid(); it.Next() {
+	for before.Valid() && after.Valid() {
+		before.Next()
+		after.Next()
 		n++
 	}
-	return n, true, it.Err()
+	if err := before.Err(); err != nil {
+		return 0, false, err
+	}
+	if err := after.Err(); err != nil {
+		return 0, false, err
+	}
+	// n elements on the side that ran out (both, if they did together).
+	rank := n
+	if before.Valid() {
+		rank = int64(c.m.Count) - 1 - n
+	}
+	if rev {
+		rank = int64(c.m.Count) - 1 - rank
+	}
+	return rank, true, nil
 }
 
 // --- ranges ---

@@ -443,7 +443,7 @@ func TestUNLINKCanReclaimMemoryInBackground(t *testing.T) {
 	if !c.SIsMember(ctx, "bigset", "member:777777").Val() {
 		t.Fatal("SISMEMBER of a member = false")
 	}
-	if d := time.Since(start); d > 200*time.Millisecond {
+	if d := time.Since(start); d > 300*time.Millisecond {
 		t.Fatalf("SISMEMBER on a 1M set took %v", d)
 	}
 	for _, del := range []func() *redis.IntCmd{
@@ -454,7 +454,7 @@ func TestUNLINKCanReclaimMemoryInBackground(t *testing.T) {
 		if got := del().Val(); got != 1 {
 			t.Fatalf("delete = %d", got)
 		}
-		if d := time.Since(start); d > 500*time.Millisecond {
+		if d := time.Since(start); d > time.Second {
 			t.Fatalf("deleting a 1M-member set took %v", d)
 		}
 	}

