@@ -103,3 +103,25 @@ const (
 	errValueOutOfRange  = "ERR value is out of range"
 	errLongRange        = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
+
+// Sets and sorted sets (t_set.c, t_zset.c).
+const (
+	errNumKeysArgs     = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative   = "ERR LIMIT can't be negative"
+	errRangeLong       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errValueRange      = "ERR value is out of range"
+	errInvalidCursor   = "ERR invalid cursor"
+	errZAddXXNX        = "ERR XX and NX options at the same time are not compatible"
+	errZAddGTLTNX      = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZAddIncrPair    = "ERR INCR option supports a single increment-element pair"
+	errMinMaxFloat     = "ERR min or max is not a float"
+	errMinMaxLex       = "ERR min or max not valid string range item"
+	errLimitRank       = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errWithScoresByLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errWeightFloat     = "ERR weight value is not a float"
+	errCountZero       = "ERR count should be greater than 0"
+)
+
+func errNeedInputKey(cmd string) string {
+	return "ERR at least 1 input key is needed for '" + cmd + "' command"
+}
