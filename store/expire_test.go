@@ -52,7 +52,7 @@ func runAll(t *testing.T, e *Engine, fn func(tx *Tx)) {
 	}
 }
 
-func openTest(t *testing.T, dir string) *Engine {
+func openKeysTest(t *testing.T, dir string) *Engine {
 	t.Helper()
 	e, err := Open(Options{Dir: dir, Shards: 2})
 	if err != nil {
@@ -86,8 +86,8 @@ func (l *eventLog) count(name string) int {
 
 // TestActiveExpiryDeletesUnreadKeys: keys nobody reads leave the counters
 // on time, each with one "expired" event.
-func TestActiveExpiryDeletesUnreadKeys(t *testing.T) {
-	e := openTest(t, t.TempDir())
+func TestActiveExpiryDeletesUnreadKeysAndFiresEvents(t *testing.T) {
+	e := openKeysTest(t, t.TempDir())
 	defer e.Close()
 	log := &eventLog{events: map[string]int{}}
 	e.SetNotify(log.add)
@@ -129,7 +129,7 @@ func TestActiveExpiryDeletesUnreadKeys(t *testing.T) {
 // entries behind) a key re-created without TTL is not deleted when its old
 // expiry comes, and one re-created with another TTL lives until that TTL.
 func TestStaleExpireEntryKeepsNewKey(t *testing.T) {
-	e := openTest(t, t.TempDir())
+	e := openKeysTest(t, t.TempDir())
 	defer e.Close()
 	runAll(t, e, func(tx *Tx) {
 		tx.SetString(0, []byte("a"), []byte("v"), tx.Now()+100, nil)
@@ -164,7 +164,7 @@ func TestStaleExpireEntryKeepsNewKey(t *testing.T) {
 // TestRenameAndMoveKeepExpiry: the TTL follows the key through RENAME and
 // MOVE (the index entry is re-pointed) and fires under the new name.
 func TestRenameAndMoveKeepExpiry(t *testing.T) {
-	e := openTest(t, t.TempDir())
+	e := openKeysTest(t, t.TempDir())
 	defer e.Close()
 	log := &eventLog{events: map[string]int{}}
 	e.SetNotify(log.add)
@@ -205,7 +205,7 @@ func TestRenameAndMoveKeepExpiry(t *testing.T) {
 // engine was closed are removed after it opens.
 func TestExpiryAfterReopen(t *testing.T) {
 	dir := t.TempDir()
-	e := openTest(t, dir)
+	e := openKeysTest(t, dir)
 	runAll(t, e, func(tx *Tx) {
 		tx.SetString(0, []byte("soon"), []byte("v"), tx.Now()+150, nil)
 		tx.SetString(0, []byte("later"), []byte("v"), tx.Now()+3_600_000, nil)
@@ -214,7 +214,7 @@ func TestExpiryAfterReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond)
-	e = openTest(t, dir)
+	e = openKeysTest(t, dir)
 	defer e.Close()
 	deadline := time.Now().Add(2 * time.Second)
 	for e.DBSize(0) != 1 && time.Now().Before(deadline) {
@@ -226,7 +226,7 @@ func TestExpiryAfterReopen(t *testing.T) {
 }
 
 func TestRandomKeySkipsExpired(t *testing.T) {
-	e := openTest(t, t.TempDir())
+	e := openKeysTest(t, t.TempDir())
 	defer e.Close()
 	runAll(t, e, func(tx *Tx) {
 		for i := 0; i < 300; i++ {

@@ -230,6 +230,39 @@ func (m *mergedIter) Seek(target []byte) {
 	m.settle()
 }
 
+// toEnd positions at the largest (last) or smallest entry, keeping the
+// iterator's direction for later Next calls.
+func (m *mergedIter) toEnd(last bool) {
+	dir := m.reverse
+	m.reverse = last
+	m.seekStart()
+	m.reverse = dir
+	if !m.valid {
+		return
+	}
+	k := append([]byte(nil), m.k...)
+	m.Seek(k)
+}
+
+// back moves to the entry just below the current one (invalid if none),
+// keeping the iterator's direction.
+func (m *mergedIter) back() {
+	if !m.valid {
+		return
+	}
+	k := append([]byte(nil), m.k...)
+	dir := m.reverse
+	m.reverse = true
+	m.Seek(k)
+	if m.valid && bytes.Equal(m.k, k) {
+		m.Next()
+	}
+	m.reverse = dir
+	if m.valid {
+		m.Seek(append([]byte(nil), m.k...))
+	}
+}
+
 func (m *mergedIter) Valid() bool   { return m.valid }
 func (m *mergedIter) Key() []byte   { return m.k }
 func (m *mergedIter) Value() []byte { return m.v }

@@ -49,7 +49,7 @@ func lookup(tx *Tx, db int, key string) (Meta, bool) {
 // metadata (same id, elements untouched, TTL kept); COPY makes a new id
 // with every element; a replaced destination loses its elements.
 func TestRenameMoveCopyCollections(t *testing.T) {
-	e := openTest(t, t.TempDir())
+	e := openKeysTest(t, t.TempDir())
 	defer e.Close()
 	const n = 200
 	var id, oldDst uint64
@@ -139,7 +139,7 @@ func TestRenameMoveCopyCollections(t *testing.T) {
 // TestScanPositions: Scan visits every live key of the db once, in slot
 // order, resuming strictly after the position it returned.
 func TestScanPositions(t *testing.T) {
-	e := openTest(t, t.TempDir())
+	e := openKeysTest(t, t.TempDir())
 	defer e.Close()
 	runAll(t, e, func(tx *Tx) {
 		for i := 0; i < 1000; i++ {

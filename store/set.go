@@ -861,20 +861,13 @@ func randomDescend(it *ElemIter, id uint64, prefix []byte) {
 	}
 }
 
-// back moves the iterator to the previous element whatever its direction.
-func (i *ElemIter) back() {
-	i.freeKV()
-	i.it.Prev()
-}
+// back moves the iterator to the previous (smaller) element, whatever its
+// direction.
+func (i *ElemIter) back() { i.m.back() }
 
-// toFirst moves the iterator to its first element.
-func (i *ElemIter) toFirst() {
-	i.freeKV()
-	i.it.SeekToFirst()
-}
+// toFirst moves the iterator to the smallest element, whatever its
+// direction.
+func (i *ElemIter) toFirst() { i.m.toEnd(false) }
 
-// toLast moves the iterator to its last element.
-func (i *ElemIter) toLast() {
-	i.freeKV()
-	i.it.SeekToLast()
-}
+// toLast moves the iterator to the largest element, whatever its direction.
+func (i *ElemIter) toLast() { i.m.toEnd(true) }

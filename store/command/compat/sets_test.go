@@ -424,7 +424,7 @@ func TestSetExpires(t *testing.T) {
 
 // TestUNLINKCanReclaimMemoryInBackground: deleting a 1 000 000-member set
 // touches its metadata only.
-func TestUNLINKCanReclaimMemoryInBackground(t *testing.T) {
+func TestUNLINKCanReclaimSetMemoryInBackground(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 1 000 000-member set")
 	}
