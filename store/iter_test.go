@@ -75,7 +75,7 @@ func TestMergedIteratorMatchesModel(t *testing.T) {
 			it := tx.Iter(CFSub, id, nil, nil, false)
 			it.Seek(id, from)
 			check("seek", it, tail)
-			if tx.flushed {
+			if tx.w.empty() {
 				t.Fatal("iterating pending writes committed the group early")
 			}
 		})

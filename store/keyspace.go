@@ -137,12 +137,10 @@ func dbBounds(db int) (lo, hi []byte) {
 
 // FlushDB deletes every key of db. The Tx must hold every shard.
 func (tx *Tx) FlushDB(db int) error {
-	tx.flush()
 	lo, hi := dbBounds(db)
-	it := tx.e.newIter(CFMeta, lo, hi)
-	for it.SeekToFirst(); it.Valid(); it.Next() {
-		v := it.Value()
-		if m, ok := decodeMeta(v.Data()); ok && isCollection(m.Type) {
+	it := tx.newMergedIter(CFMeta, lo, hi, false)
+	for ; it.Valid(); it.Next() {
+		if m, ok := decodeMeta(it.Value()); ok && isCollection(m.Type) {
 			for _, cf := range elementCFs(m.Type) {
 				p, e := idPrefix(m.ID), idPrefix(m.ID+1)
 				tx.delRange(cf, p[:], e[:])
@@ -151,7 +149,6 @@ func (tx *Tx) FlushDB(db int) error {
 				tx.reclaim = append(tx.reclaim, m.ID)
 			}
 		}
-		v.Free()
 	}
 	err := it.Err()
 	it.Close()
@@ -176,7 +173,6 @@ func (tx *Tx) FlushDB(db int) error {
 
 // FlushAll deletes every key of every db and compacts the freed space.
 func (tx *Tx) FlushAll() error {
-	tx.flush()
 	full := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	for _, cf := range []CF{CFSub, CFScore, CFStream, CFExpire} {
 		tx.delRange(cf, []byte{}, full)
@@ -204,32 +200,28 @@ type ScanOpts struct {
 // that pass the filters, with the position to continue from (nil when done).
 // The Tx must hold every shard.
 func (tx *Tx) Scan(db int, after []byte, opts ScanOpts) (keys [][]byte, next []byte, err error) {
-	tx.flushMeta()
 	lo, hi := dbBounds(db)
 	if after != nil {
 		lo = append(append(lo, after...), 0)
 	}
-	it := tx.e.newIter(CFMeta, lo, hi)
+	it := tx.newMergedIter(CFMeta, lo, hi, false)
 	defer it.Close()
 	n := 0
 	var last []byte
-	for it.SeekToFirst(); it.Valid(); it.Next() {
+	for ; it.Valid(); it.Next() {
 		if n >= opts.Count {
 			return keys, last, nil
 		}
 		n++
-		k, v := it.Key(), it.Value()
-		mk := k.Data()
+		mk := it.Key()
 		last = append(last[:0], mk[1:]...)
-		m, ok := decodeMeta(v.Data())
+		m, ok := decodeMeta(it.Value())
 		user := mk[3:]
 		if ok && (m.Expire == 0 || m.Expire > tx.now) &&
 			(opts.Type == TypeNone || opts.Type == m.Type) &&
 			(opts.Match == nil || opts.Match(user)) {
 			keys = append(keys, append([]byte(nil), user...))
 		}
-		k.Free()
-		v.Free()
 	}
 	return keys, nil, it.Err()
 }
@@ -239,12 +231,11 @@ func (tx *Tx) Scan(db int, after []byte, opts ScanOpts) (keys [][]byte, next []b
 // there, wrapping around, stepping over keys whose TTL has passed (active
 // expiry removes them soon). The Tx must hold every shard.
 func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
-	tx.flushMeta()
-	if tx.e.DBSize(db) == 0 {
+	if tx.e.DBSize(db) == 0 && !tx.dirtyMeta {
 		return nil, false, nil
 	}
 	lo, hi := dbBounds(db)
-	it := tx.e.newIter(CFMeta, lo, hi)
+	it := tx.newMergedIter(CFMeta, lo, hi, false)
 	defer it.Close()
 	const seeks, walk = 8, 128
 	for try := 0; try < seeks; try++ {
@@ -258,20 +249,17 @@ func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
 				if err := it.Err(); err != nil {
 					return nil, false, err
 				}
-				it.SeekToFirst()
+				it.seekStart()
 				if !it.Valid() {
 					return nil, false, it.Err()
 				}
 			}
-			k, v := it.Key(), it.Value()
-			m, ok := decodeMeta(v.Data())
+			m, ok := decodeMeta(it.Value())
 			var key []byte
 			live := ok && (m.Expire == 0 || m.Expire > tx.now)
 			if live {
-				key = append([]byte(nil), metaKeyUser(k.Data())...)
+				key = append([]byte(nil), metaKeyUser(it.Key())...)
 			}
-			k.Free()
-			v.Free()
 			if live {
 				return key, true, nil
 			}

@@ -33,11 +33,7 @@ type Tx struct {
 	now int64
 
 	counts    []countDelta
-	dirtyIDs  map[uint64]struct{}
-	dirtyMeta bool
-	flushed   bool  // a mid-group write happened
-	flushErr  error // its error, reported to the whole group
-	flushSync bool
+	dirtyMeta bool // metadata written in this group
 	reclaim   []uint64 // ids range-deleted in this group
 	flushDBs  []int    // databases emptied in this batch
 	events    []event
@@ -64,7 +60,7 @@ type event struct {
 }
 
 func newTx(e *Engine, shards []*shard) *Tx {
-	tx := &Tx{e: e, shards: shards, ov: newOverlay(), dirtyIDs: make(map[uint64]struct{})}
+	tx := &Tx{e: e, shards: shards, ov: newOverlay()}
 	tx.w.cfIDs = &e.cfIDs
 	tx.w.reset()
 	return tx
@@ -85,7 +81,7 @@ func (tx *Tx) RefreshNow() { tx.now = time.Now().UnixMilli() }
 // Engine returns the engine the Tx belongs to.
 func (tx *Tx) Engine() *Engine { return tx.e }
 
-func (tx *Tx) clean() bool { return tx.w.empty() && !tx.flushed && tx.flushErr == nil }
+func (tx *Tx) clean() bool { return tx.w.empty() }
 
 func (tx *Tx) cacheFor(mk []byte) *hotCache {
 	if len(tx.shards) == 1 {
@@ -141,8 +137,6 @@ func (tx *Tx) put(cf CF, key, val []byte) {
 	if cf == CFMeta {
 		tx.dirtyMeta = true
 		tx.touched(key)
-	} else if len(key) >= 8 && cf != CFExpire && cf != CFSys {
-		tx.dirtyIDs[binary.BigEndian.Uint64(key)] = struct{}{}
 	}
 }
 
@@ -152,8 +146,6 @@ func (tx *Tx) del(cf CF, key []byte) {
 	if cf == CFMeta {
 		tx.dirtyMeta = true
 		tx.touched(key)
-	} else if len(key) >= 8 && cf != CFExpire && cf != CFSys {
-		tx.dirtyIDs[binary.BigEndian.Uint64(key)] = struct{}{}
 	}
 }
 
@@ -162,8 +154,6 @@ func (tx *Tx) delRange(cf CF, start, end []byte) {
 	tx.ov.setRange(cf, start, end)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
-	} else if len(start) >= 8 && cf != CFExpire && cf != CFSys {
-		tx.dirtyIDs[binary.BigEndian.Uint64(start)] = struct{}{}
 	}
 }
 
@@ -173,32 +163,6 @@ func (tx *Tx) writeOpts(final bool) *grocksdb.WriteOptions {
 		return tx.e.woSyn
 	}
 	return tx.e.woNo
-}
-
-// flush writes the pending batch now (before an iterator must see it),
-// without completing the group's tasks.
-func (tx *Tx) flush() {
-	if tx.w.empty() {
-		return
-	}
-	if err := tx.write(tx.e.woNo); err != nil && tx.flushErr == nil {
-		tx.flushErr = err
-	}
-	tx.flushed = true
-}
-
-// flushFor flushes if the group has written elements of id.
-func (tx *Tx) flushFor(id uint64) {
-	if _, ok := tx.dirtyIDs[id]; ok {
-		tx.flush()
-	}
-}
-
-// flushMeta flushes if the group has written any metadata.
-func (tx *Tx) flushMeta() {
-	if tx.dirtyMeta {
-		tx.flush()
-	}
 }
 
 // write commits the pending batch with wo and, on success, publishes it to
@@ -273,18 +237,14 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 	tx.reclaim = tx.reclaim[:0]
 	tx.ov.reset()
 	tx.w.reset()
-	clear(tx.dirtyIDs)
 	tx.dirtyMeta = false
 	return err
 }
 
-// Rollback discards the writes made since the group began, if none has
-// reached RocksDB yet (no iterator forced a flush). It reports whether it
-// could. Only for a Tx of its own (Engine.SubmitIsolated).
+// Rollback discards the writes made since the group began (nothing
+// reaches RocksDB before the commit). It reports whether it could. Only for
+// a Tx of its own (Engine.SubmitIsolated).
 func (tx *Tx) Rollback() bool {
-	if tx.flushed {
-		return false
-	}
 	tx.counts = tx.counts[:0]
 	tx.flushDBs = tx.flushDBs[:0]
 	tx.events = tx.events[:0]
@@ -293,29 +253,20 @@ func (tx *Tx) Rollback() bool {
 	tx.reclaim = tx.reclaim[:0]
 	tx.ov.reset()
 	tx.w.reset()
-	clear(tx.dirtyIDs)
 	tx.dirtyMeta = false
 	return true
 }
 
 // Dirty reports whether the Tx holds writes not yet committed.
-func (tx *Tx) Dirty() bool { return !tx.w.empty() || tx.flushed }
+func (tx *Tx) Dirty() bool { return !tx.w.empty() }
 
 // commit ends the group: writes what is pending (synced in always mode)
 // and returns the error every task of the group must report.
 func (tx *Tx) commit() error {
-	var err error
-	switch {
-	case !tx.w.empty():
-		err = tx.write(tx.writeOpts(true))
-	case tx.flushed && tx.e.Fsync() == FsyncAlways:
-		err = tx.e.db.FlushWAL(true)
+	if tx.w.empty() {
+		return nil
 	}
-	if tx.flushErr != nil {
-		err = tx.flushErr
-	}
-	tx.flushed, tx.flushErr = false, nil
-	return err
+	return tx.write(tx.writeOpts(true))
 }
 
 func (tx *Tx) flushedDB(db int) bool {
