@@ -149,7 +149,6 @@ func TestSetAddRemoveCount(t *testing.T) {
 	}
 	// Nothing is left under any id.
 	szRun(t, e, "s", func(t testing.TB, tx *Tx) {
-		tx.flush()
 		it := tx.e.newIter(CFSub, nil, nil)
 		defer it.Close()
 		if it.SeekToFirst(); it.Valid() {
