@@ -350,6 +350,10 @@ func (tx *Tx) PutMeta(db int, key []byte, m *Meta, old *Meta) {
 	if old == nil {
 		tx.countKey(db, key, 1, b2i(m.Expire != 0))
 		tx.Notify(db, "new", key)
+		if m.Type == TypeList || m.Type == TypeZSet || m.Type == TypeStream {
+			// A new key of a type clients block on (as Redis's dbAdd).
+			tx.SignalReady(db, key)
+		}
 	} else {
 		oldExp = old.Expire
 		if (oldExp != 0) != (m.Expire != 0) {

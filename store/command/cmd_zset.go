@@ -226,6 +226,7 @@ options:
 		} else {
 			c.Tx.Notify(c.DB, "zadd", key)
 		}
+		c.Tx.SignalReady(c.DB, key) // clients blocked in BZPOPMIN & co.
 	}
 	switch {
 	case incr && r.Processed > 0:

@@ -265,3 +265,54 @@ func TestManyClientsBlockingOnOneQueue(t *testing.T) {
 		}
 	}
 }
+
+func TestBZPOPMINServedByZADD(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	c := client(t, s, 2)
+	res := make(chan string, 1)
+	go func() {
+		v, err := c.BZPopMin(ctx, 10*time.Second, "zq").Result()
+		if err != nil {
+			res <- err.Error()
+			return
+		}
+		res <- fmt.Sprintf("%s %v %v", v.Key, v.Member, v.Score)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	client(t, s, 2).ZAdd(ctx, "zq", redis.Z{Score: 2.5, Member: "m"})
+	select {
+	case v := <-res:
+		if v != "zq m 2.5" {
+			t.Fatalf("BZPOPMIN = %q", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not served")
+	}
+}
+
+func TestBLPOPServedWhenAListIsCreatedByRENAME(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	c := client(t, s, 2)
+	res := make(chan string, 1)
+	go func() {
+		v, _ := c.BLPop(ctx, 10*time.Second, "target").Result()
+		res <- strings.Join(v, " ")
+	}()
+	time.Sleep(100 * time.Millisecond)
+	w := client(t, s, 2)
+	w.RPush(ctx, "{target}src", "x")
+	if err := w.Rename(ctx, "{target}src", "target").Err(); err != nil {
+		// Keys on different shards rename too; the tag only keeps it cheap.
+		t.Fatal(err)
+	}
+	select {
+	case v := <-res:
+		if v != "target x" {
+			t.Fatalf("BLPOP = %q", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not served after RENAME created the list")
+	}
+}
