@@ -33,7 +33,7 @@ type Tx struct {
 	now int64
 
 	counts    []countDelta
-	dirtyMeta bool // metadata written in this group
+	dirtyMeta bool     // metadata written in this group
 	reclaim   []uint64 // ids range-deleted in this group
 	flushDBs  []int    // databases emptied in this batch
 	events    []event
