@@ -77,13 +77,15 @@ type Client struct {
 	libName   string
 	libVer    string
 	created   time.Time
-	lastCmd   string
+	lastSpec  atomic.Pointer[Spec] // last command dispatched (CLIENT LIST cmd=)
 	addr      string
 	laddr     string
 	lastTouch atomic.Int64 // unix ms of the last command
 	noEvict   bool
 	noTouch   bool
-	replyMode int // 0 on, 1 off, 2 skip next
+	replyMode int // CLIENT REPLY: replyOn, replyOff, replySkip (next); batch runner only
+	// replyUnmute: CLIENT REPLY ON answers even when SKIP dropped it.
+	replyUnmute bool
 }
 
 // cmdRec is one parsed command of a batch.
@@ -101,6 +103,8 @@ type cmdRec struct {
 	start, end int
 	commitErr  string
 	closeAfter bool // a protocol error: reply, then close
+	dispatched bool // reply mode applied (runFrom may see a command twice)
+	mute       int  // CLIENT REPLY: 0, or the mode that drops this reply
 }
 
 const (
@@ -312,6 +316,7 @@ func (cl *Client) classify(r *cmdRec) {
 	spec, nb := lookup(r.args[0], cl.nameBuf)
 	cl.nameBuf = nb
 	if spec == nil {
+		cl.lastSpec.Store(nil)
 		r.errMsg = errUnknownCommand(r.args)
 		return
 	}
@@ -323,12 +328,14 @@ func (cl *Client) classify(r *cmdRec) {
 		sub, nb := lookupSub(spec, r.args[1], cl.nameBuf)
 		cl.nameBuf = nb
 		if sub == nil {
+			cl.lastSpec.Store(nil)
 			r.errMsg = errUnknownSub(r.args[1], spec.Name)
 			return
 		}
 		spec = sub
 	}
 	r.spec = spec
+	cl.lastSpec.Store(spec)
 	if !spec.arityOK(len(r.args)) {
 		r.errMsg = errArity(spec.Name)
 		return
@@ -414,6 +421,20 @@ func (cl *Client) runFrom(i int) bool {
 			break
 		}
 		cl.classify(r)
+		if r.errMsg == "" && cl.s.adm.pause.blocks(r.spec) {
+			// CLIENT PAUSE: run what is queued, then wait for the end of
+			// the pause off the loop goroutine and continue from here.
+			if len(cl.active) > 0 {
+				break
+			}
+			cl.next = i
+			go cl.awaitUnpause()
+			return false
+		}
+		if !r.dispatched {
+			r.dispatched = true
+			r.mute = cl.muteNext()
+		}
 		if r.errMsg != "" {
 			start := len(cl.inline)
 			cl.inline = proto.AppendError(cl.inline, r.errMsg)
@@ -431,6 +452,10 @@ func (cl *Client) runFrom(i int) bool {
 		switch r.class {
 		case ExecInline:
 			cl.runInline(r)
+			if r.mute != 0 && (cl.replyUnmute || r.mute == replyOff && cl.replyMode == replyOn) {
+				r.mute = 0 // CLIENT REPLY ON (or RESET after OFF) answers
+			}
+			cl.replyUnmute = false
 			i++
 			continue
 		case clsKeyed:
@@ -528,6 +553,10 @@ func (cl *Client) task(shard int) *shardTask {
 func (cl *Client) assemble(dst []byte) []byte {
 	for i := range cl.cmds {
 		r := &cl.cmds[i]
+		if r.mute != 0 {
+			r.commitErr = ""
+			continue
+		}
 		if r.commitErr != "" {
 			dst = proto.AppendError(dst, r.commitErr)
 			r.commitErr = ""
