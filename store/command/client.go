@@ -57,6 +57,7 @@ type Client struct {
 	ictx    Ctx
 	aout    []byte
 	next    int
+	flushed int // replies of cmds[:flushed] already handed over
 	pending atomic.Int32
 	keyPos  []int
 	shardBf []int
@@ -153,7 +154,12 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 		cl.process()
 	}
 	cl.s.stats.netOut.Add(int64(len(cl.wout)))
-	return cl.wout, cl.closing
+	// Close (QUIT, CLIENT KILL of oneself) only once the batch that asked
+	// for it has handed its replies over; closing is the batch's until then.
+	cl.mu.Lock()
+	busy = cl.inflight
+	cl.mu.Unlock()
+	return cl.wout, !busy && cl.closing
 }
 
 // OnClose releases the client. A batch in flight finishes on its own.
@@ -257,6 +263,7 @@ func (cl *Client) process() {
 // there is anything to run.
 func (cl *Client) parseBatch() bool {
 	cl.cmds = cl.cmds[:0]
+	cl.flushed = 0
 	cl.argv = cl.argv[:0]
 	cl.inline = cl.inline[:0]
 	cl.bar.out = cl.bar.out[:0]
@@ -427,6 +434,7 @@ func (cl *Client) runFrom(i int) bool {
 			if len(cl.active) > 0 {
 				break
 			}
+			cl.flushUpTo(i)
 			cl.next = i
 			go cl.awaitUnpause()
 			return false
@@ -549,9 +557,28 @@ func (cl *Client) task(shard int) *shardTask {
 	return t
 }
 
-// assemble appends the replies of the batch in command order.
+// flushUpTo hands the replies of commands [flushed, i) over to the loop
+// before the batch waits (CLIENT PAUSE), as Redis sends them.
+func (cl *Client) flushUpTo(i int) {
+	if i <= cl.flushed {
+		return
+	}
+	out := cl.assembleRange(nil, cl.flushed, i)
+	cl.flushed = i
+	cl.mu.Lock()
+	cl.ready = append(cl.ready, out...)
+	cl.mu.Unlock()
+	cl.conn.Wake()
+}
+
+// assemble appends the replies of the batch not flushed yet, in command
+// order.
 func (cl *Client) assemble(dst []byte) []byte {
-	for i := range cl.cmds {
+	return cl.assembleRange(dst, cl.flushed, len(cl.cmds))
+}
+
+func (cl *Client) assembleRange(dst []byte, from, to int) []byte {
+	for i := from; i < to; i++ {
 		r := &cl.cmds[i]
 		if r.mute != 0 {
 			r.commitErr = ""

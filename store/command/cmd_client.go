@@ -273,20 +273,14 @@ func (p *pauseState) wait() {
 // it waits, then continues the batch from the held command (which checks
 // the pause again).
 func (cl *Client) awaitUnpause() {
-	for {
+	sp := cl.cmds[cl.next].spec
+	for cl.s.adm.pause.blocks(sp) {
+		cl.s.adm.pause.wait()
 		cl.mu.Lock()
 		killed := cl.killed
 		cl.mu.Unlock()
 		if killed {
-			cl.closing = true // drop the rest of the batch
-			break
-		}
-		if !cl.s.adm.pause.on.Load() {
-			break
-		}
-		cl.s.adm.pause.wait()
-		sp := cl.cmds[cl.next].spec
-		if !cl.s.adm.pause.blocks(sp) {
+			cl.closing = true // the client is gone: drop the rest of the batch
 			break
 		}
 	}
