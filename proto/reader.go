@@ -110,7 +110,7 @@ func (p *Parser) maxInline() int {
 func (p *Parser) readMultibulk(b []byte) ([][]byte, int, error) {
 	pos := p.pos
 	if p.argc == 0 {
-		cr := bytes.IndexByte(b, '\r')
+		cr := strchr(b, '\r')
 		if cr < 0 || cr+1 >= len(b) {
 			if len(b) > p.maxInline() {
 				return nil, 0, errBigMbulkCount
@@ -140,17 +140,17 @@ func (p *Parser) readMultibulk(b []byte) ([][]byte, int, error) {
 		if pos >= len(b) {
 			return p.suspend(pos, 0)
 		}
-		if b[pos] != '$' {
-			p.Reset()
-			return nil, 0, &Error{"ERR Protocol error: expected '$', got '" + string(b[pos:pos+1]) + "'"}
-		}
-		cr := bytes.IndexByte(b[pos:], '\r')
+		cr := strchr(b[pos:], '\r')
 		if cr < 0 || pos+cr+1 >= len(b) {
 			if len(b)-pos > p.maxInline() {
 				p.Reset()
 				return nil, 0, errBigBulkCount
 			}
 			return p.suspend(pos, 0)
+		}
+		if b[pos] != '$' { // checked once the line is complete, as redis-server does
+			p.Reset()
+			return nil, 0, &Error{"ERR Protocol error: expected '$', got '" + string(b[pos:pos+1]) + "'"}
 		}
 		ll, ok := ParseInt(b[pos+1 : pos+cr])
 		if !ok || ll < 0 || ll > maxBulk {
@@ -183,7 +183,7 @@ func (p *Parser) suspend(pos, need int) ([][]byte, int, error) {
 }
 
 func (p *Parser) readInline(b []byte) ([][]byte, int, error) {
-	nl := bytes.IndexByte(b, '\n')
+	nl := strchr(b, '\n')
 	if nl < 0 {
 		if len(b) > p.maxInline() {
 			return nil, 0, errBigInline
@@ -202,6 +202,21 @@ func (p *Parser) readInline(b []byte) ([][]byte, int, error) {
 		return nil, nl + 1, nil
 	}
 	return args, nl + 1, nil
+}
+
+// strchr returns the index of c in b as redis-server's strchr finds the end
+// of a line: -1 when a NUL byte comes first, so the line waits for more
+// input until it is over the size limit.
+func strchr(b []byte, c byte) int {
+	i := bytes.IndexByte(b, c)
+	end := i
+	if end < 0 {
+		end = len(b)
+	}
+	if bytes.IndexByte(b[:end], 0) >= 0 {
+		return -1
+	}
+	return i
 }
 
 func isSpace(c byte) bool {
