@@ -1024,29 +1024,6 @@ func cmdCommandDocs(c *Ctx) {
 	}
 }
 
-func writeDocs(c *Ctx, sp *Spec) {
-	subs := SortedSubs(sp)
-	n := 3
-	if len(subs) > 0 {
-		n++
-	}
-	c.Map(n)
-	c.BulkStr("summary")
-	c.BulkStr(sp.Summary)
-	c.BulkStr("since")
-	c.BulkStr(sp.Since)
-	c.BulkStr("group")
-	c.BulkStr(sp.Group)
-	if len(subs) > 0 {
-		c.BulkStr("subcommands")
-		c.Map(len(subs))
-		for _, sub := range subs {
-			c.BulkStr(sub.Name)
-			writeDocs(c, sub)
-		}
-	}
-}
-
 // COMMAND GETKEYS command [arg ...] and COMMAND GETKEYSANDFLAGS.
 func cmdCommandGetKeys(c *Ctx) {
 	withFlags := c.is(1, "getkeysandflags")

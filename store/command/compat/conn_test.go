@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -708,5 +709,85 @@ func TestClientLibrariesReadIntrospection(t *testing.T) {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	if !sc.Scan() || strings.TrimSpace(sc.Text()) != "# Server" {
 		t.Fatalf("redis-cli INFO first line: %q", sc.Text())
+	}
+}
+
+// docArgs normalizes COMMAND DOCS arguments (RESP2, as go-redis returns
+// them) to what redis-cli builds its hints from.
+func docArgs(v any) string {
+	list, _ := v.([]any)
+	var b strings.Builder
+	for _, a := range list {
+		fields, _ := a.([]any)
+		m := map[string]any{}
+		for i := 0; i+1 < len(fields); i += 2 {
+			k, _ := fields[i].(string)
+			m[k] = fields[i+1]
+		}
+		fmt.Fprintf(&b, "{%v %v %v %v", m["name"], m["type"], m["token"], m["flags"])
+		if sub, ok := m["arguments"]; ok {
+			b.WriteString(" " + docArgs(sub))
+		}
+		b.WriteString("}")
+	}
+	return b.String()
+}
+
+// docsByName flattens COMMAND DOCS into name -> normalized arguments,
+// subcommands included.
+func docsByName(v any, out map[string]string) {
+	list, _ := v.([]any)
+	for i := 0; i+1 < len(list); i += 2 {
+		name, _ := list[i].(string)
+		fields, _ := list[i+1].([]any)
+		for j := 0; j+1 < len(fields); j += 2 {
+			switch fields[j] {
+			case "arguments":
+				out[name] = docArgs(fields[j+1])
+			case "subcommands":
+				docsByName(fields[j+1], out)
+			}
+		}
+		if _, ok := out[name]; !ok {
+			out[name] = ""
+		}
+	}
+}
+
+func TestCOMMANDDOCSArgumentsAsRedis(t *testing.T) {
+	ref, dut := testkit.StartRedis(t), testkit.Start(t)
+	ctx := context.Background()
+	rc, dc := client(t, ref, 2), client(t, dut, 2)
+	all, err := dc.Do(ctx, "COMMAND", "DOCS").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := map[string]string{}
+	docsByName(all, mine)
+	var names []any
+	for n := range mine {
+		if !strings.Contains(n, "|") {
+			names = append(names, n)
+		}
+	}
+	theirs, err := rc.Do(ctx, append([]any{"COMMAND", "DOCS"}, names...)...).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	docsByName(theirs, want)
+	compared := 0
+	for name, args := range mine {
+		w, ok := want[name]
+		if !ok {
+			continue // a DiskDB extension or a newer command
+		}
+		compared++
+		if w != args {
+			t.Errorf("COMMAND DOCS %s arguments\n redis-server: %s\n       diskdb: %s", name, w, args)
+		}
+	}
+	if compared < 40 || mine["set"] == "" || mine["client|kill"] == "" {
+		t.Fatalf("compared %d commands; set=%q", compared, mine["set"])
 	}
 }
