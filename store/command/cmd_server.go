@@ -71,6 +71,33 @@ type adminState struct {
 	dirtyAtSave  int64     // writeCalls() at the last save
 	saveAttempts int64
 	peakMemory   atomic.Int64
+
+	rateMu            sync.Mutex
+	rateAt            time.Time // last sample of the counters below
+	rateCmds, rateIn  int64
+	rateOut           int64
+	opsSec, inB, outB float64 // rates over the last sampled interval
+}
+
+// instantaneous returns commands, input bytes and output bytes per second
+// over the interval since the previous sample (taken by INFO, at most
+// every 100 ms; the rates stay as they were for calls closer together).
+func (s *Server) instantaneous() (ops, in, out float64) {
+	a := &s.adm
+	a.rateMu.Lock()
+	defer a.rateMu.Unlock()
+	now := time.Now()
+	cmds, nin, nout := s.stats.commands.Load(), s.stats.netIn.Load(), s.stats.netOut.Load()
+	if a.rateAt.IsZero() {
+		a.rateAt, a.rateCmds, a.rateIn, a.rateOut = s.start, 0, 0, 0
+	}
+	if d := now.Sub(a.rateAt).Seconds(); d >= 0.1 {
+		a.opsSec = float64(max(cmds-a.rateCmds, 0)) / d
+		a.inB = float64(max(nin-a.rateIn, 0)) / d
+		a.outB = float64(max(nout-a.rateOut, 0)) / d
+		a.rateAt, a.rateCmds, a.rateIn, a.rateOut = now, cmds, nin, nout
+	}
+	return a.opsSec, a.inB, a.outB
 }
 
 // helpHandler replies a HELP text the way redis-server formats one.
@@ -902,13 +929,15 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		st := s.eng.Stats()
 		w.kv("total_connections_received", s.stats.conns.Load())
 		w.kv("total_commands_processed", s.stats.commands.Load())
-		w.kv("instantaneous_ops_per_sec", 0)
+		ops, in, out := s.instantaneous()
+		w.kv("instantaneous_ops_per_sec", int64(ops))
 		w.kv("total_net_input_bytes", s.stats.netIn.Load())
 		w.kv("total_net_output_bytes", s.stats.netOut.Load())
 		w.zeros("total_net_repl_input_bytes", "total_net_repl_output_bytes")
-		for _, n := range []string{"instantaneous_input_kbps", "instantaneous_output_kbps", "instantaneous_input_repl_kbps", "instantaneous_output_repl_kbps"} {
-			w.kv(n, "0.00")
-		}
+		w.kv("instantaneous_input_kbps", fmt.Sprintf("%.2f", in/1024))
+		w.kv("instantaneous_output_kbps", fmt.Sprintf("%.2f", out/1024))
+		w.kv("instantaneous_input_repl_kbps", "0.00")
+		w.kv("instantaneous_output_repl_kbps", "0.00")
 		w.kv("rejected_connections", s.stats.rejected.Load())
 		w.zeros("sync_full", "sync_partial_ok", "sync_partial_err")
 		w.kv("expired_keys", st.ExpiredKeys.Load())
