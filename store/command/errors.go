@@ -62,6 +62,12 @@ func errUnknownSub(sub []byte, container string) string {
 	return "ERR unknown subcommand '" + clip(string(sub), 128) + "'. Try " + upper(container) + " HELP."
 }
 
+// errSubSyntax is Redis's reply to a known subcommand with options it
+// cannot parse (addReplySubcommandSyntaxError).
+func errSubSyntax(sub []byte, container string) string {
+	return "ERR unknown subcommand or wrong number of arguments for '" + clip(string(sub), 128) + "'. Try " + container + " HELP."
+}
+
 func errUnknownCommand(args [][]byte) string {
 	rest := ""
 	for i := 1; i < len(args) && len(rest) < 128; i++ {
