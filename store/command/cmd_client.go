@@ -451,8 +451,19 @@ func (s *Server) clientList() []*Client {
 		out = append(out, cl)
 	}
 	s.clientsMu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	// Clients already killed are on their way out (Redis frees them
+	// before its next event loop turn): they are not listed or killed again.
+	live := out[:0]
+	for _, cl := range out {
+		cl.mu.Lock()
+		gone := cl.killed
+		cl.mu.Unlock()
+		if !gone {
+			live = append(live, cl)
+		}
+	}
+	sort.Slice(live, func(i, j int) bool { return live[i].id < live[j].id })
+	return live
 }
 
 // validClientType checks a TYPE filter; DiskDB's clients are all "normal".
