@@ -8,6 +8,7 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/hibiken/asynq v0.26.0 // indirect
 	github.com/linxGnu/grocksdb v1.7.15 // indirect
+	github.com/ohler55/ojg v1.28.5 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/panjf2000/gnet/v2 v2.9.7 // indirect
 	github.com/redis/go-redis/v9 v9.23.0 // indirect

@@ -3,6 +3,10 @@
 // strconv. It imports nothing of DiskDB, does no I/O and never allocates on the
 // steady path, so the same code serves the gnet backend, the io_uring backend
 // and go test -fuzz.
+//
+// The parser accepts exactly what redis-server 7.0.15 accepts (networking.c,
+// processInlineBuffer and processMultibulkBuffer) and fails with the same
+// error texts at the same points of the stream.
 package proto
 
 import (
@@ -18,11 +22,24 @@ const (
 	DefaultMaxInline    = 64 << 10      // PROTO_INLINE_MAX_SIZE: one inline line or count line
 )
 
+// Limits redis-server applies to a client that has not authenticated yet
+// (requirepass set): it may not announce more arguments or a longer argument.
+const (
+	UnauthMaxMultibulk = 10
+	UnauthMaxBulkLen   = 16384
+)
+
 // Limits bound what one client may send. Zero fields mean the defaults.
 type Limits struct {
-	MaxBulkLen   int64 // bytes in one argument
-	MaxMultibulk int64 // arguments in one command
-	MaxInline    int   // bytes in one inline request line or one count line
+	MaxBulkLen   int64 // bytes in one argument (default DefaultMaxBulkLen)
+	MaxMultibulk int64 // arguments in one command (default DefaultMaxMultibulk)
+	MaxInline    int   // bytes of unterminated inline request or count line (default DefaultMaxInline)
+
+	// Unauthenticated applies redis-server's limits for a client that must
+	// still authenticate: a multibulk count over UnauthMaxMultibulk and a
+	// bulk length over UnauthMaxBulkLen are protocol errors. The caller sets
+	// it before each ReadCommand from the connection's state.
+	Unauthenticated bool
 }
 
 // ErrIncomplete means the buffer ends inside a command: call ReadCommand again
@@ -38,6 +55,7 @@ func (e *Error) Error() string { return e.msg }
 
 func protoErr(msg string) *Error { return &Error{"ERR Protocol error: " + msg} }
 
+// The protocol errors, worded as redis-server 7.0.15 words them.
 var (
 	errInvalidMultibulk = protoErr("invalid multibulk length")
 	errInvalidBulk      = protoErr("invalid bulk length")
@@ -45,12 +63,27 @@ var (
 	errBigMbulkCount    = protoErr("too big mbulk count string")
 	errBigBulkCount     = protoErr("too big bulk count string")
 	errUnbalanced       = protoErr("unbalanced quotes in request")
+	errUnauthMultibulk  = protoErr("unauthenticated multibulk length")
+	errUnauthBulk       = protoErr("unauthenticated bulk length")
 )
 
+// errExpectedDollar is "expected '$', got 'c'". Redis formats the byte with
+// %c and then maps CR and LF in error texts to spaces.
+func errExpectedDollar(c byte) *Error {
+	if c == '\r' || c == '\n' {
+		c = ' '
+	}
+	return protoErr("expected '$', got '" + string([]byte{c}) + "'")
+}
+
+// retainArgs bounds the argument slices a Parser keeps between commands, so
+// one huge command does not pin its memory for the connection's lifetime.
+const retainArgs = 1024
+
 // Parser reads commands from a client's byte stream. It keeps the progress of
-// a multibulk command that has arrived only in part, so a command of a
-// million arguments spread over many reads costs O(total bytes), not
-// O(reads × bytes). The zero value is ready to use.
+// a command that has arrived only in part, so a command of a million
+// arguments, or a long line, spread over many reads costs O(total bytes),
+// not O(reads × bytes). The zero value is ready to use.
 //
 // A Parser belongs to one connection and one goroutine at a time.
 type Parser struct {
@@ -59,10 +92,12 @@ type Parser struct {
 	args    [][]byte
 	scratch []byte // unescaped inline arguments
 
-	// Resume state of a partial multibulk command; argc == 0 when idle.
-	argc int   // declared argument count
-	pos  int   // offset from the command's first byte where parsing resumes
+	// Progress of a partial command, all offsets from its first byte.
+	argc int   // declared argument count of a multibulk; 0 before the count line is read
+	pos  int   // where the next bulk header starts
 	offs []int // start, length pairs of the arguments read so far
+	scan int   // the line being looked for has no terminator (nor NUL) before scan
+	nul  bool  // a NUL precedes the terminator: the line can never end (strchr)
 	need int   // minimum len(b) before another call can progress
 }
 
@@ -72,32 +107,46 @@ type Parser struct {
 func (p *Parser) Need() int { return p.need }
 
 // Reset forgets a partially read command. Call it when the bytes given to
-// ReadCommand are thrown away (the connection is reset or closed).
+// ReadCommand are thrown away (the connection is reset or closed). The
+// parser resets itself after each command and each protocol error.
 func (p *Parser) Reset() {
-	p.argc, p.pos, p.need = 0, 0, 0
+	p.argc, p.pos, p.scan, p.nul, p.need = 0, 0, 0, false, 0
 	p.offs = p.offs[:0]
 }
 
-// Pending reports whether the parser holds a partially read command.
-func (p *Parser) Pending() bool { return p.argc != 0 }
+// Pending reports whether the parser holds the progress of a partially read
+// command, which the next ReadCommand expects to find again at the start of
+// its buffer.
+func (p *Parser) Pending() bool { return p.argc != 0 || p.scan != 0 || p.nul }
 
 // ReadCommand parses the first command of b, which must start where the
 // previous call's consumed bytes ended (or, after ErrIncomplete, be the same
 // bytes extended).
 //
-// It returns the arguments and the number of bytes consumed. The arguments
-// alias b (or, for inline commands with escapes, the parser's scratch space):
-// they stay valid until b is modified or the next call to ReadCommand. An
-// empty command (blank inline line, "*0") returns args == nil with n > 0; the
-// caller skips it. ErrIncomplete returns n == 0. A *Error is a protocol error.
+// It returns the arguments and the number of bytes consumed. A multibulk
+// command's arguments alias b; an inline command's alias b or, when quoting
+// had to be undone, the parser's scratch space. They stay valid until b is
+// modified or the next call to ReadCommand, and the slice holding them is
+// reused by that call. An empty command (blank inline line, "*0", "*-1")
+// returns args == nil with n > 0; the caller skips it. ErrIncomplete returns
+// n == 0. A *Error is a protocol error: the parser is reset and the stream
+// cannot be resumed.
 func (p *Parser) ReadCommand(b []byte) (args [][]byte, n int, err error) {
+	if cap(p.args) > retainArgs {
+		p.args = nil
+	}
 	if len(b) == 0 {
 		return nil, 0, ErrIncomplete
 	}
-	if b[0] != '*' {
-		return p.readInline(b)
+	if p.argc != 0 || b[0] == '*' {
+		args, n, err = p.readMultibulk(b)
+	} else {
+		args, n, err = p.readInline(b)
 	}
-	return p.readMultibulk(b)
+	if err != nil && err != ErrIncomplete {
+		p.Reset()
+	}
+	return args, n, err
 }
 
 func (p *Parser) maxInline() int {
@@ -107,60 +156,107 @@ func (p *Parser) maxInline() int {
 	return DefaultMaxInline
 }
 
+func (p *Parser) maxBulk() int64 {
+	if p.Limits.MaxBulkLen > 0 {
+		return min(p.Limits.MaxBulkLen, 1<<62) // offsets below cannot overflow
+	}
+	return DefaultMaxBulkLen
+}
+
+// lineEnd returns the offset of the first c in b at or after from, or -1 if
+// there is none yet. Like redis-server's strchr over its query buffer, it
+// never finds a terminator behind a NUL byte: such a line waits forever, and
+// ends in a "too big" error once the buffer passes MaxInline. Bytes searched
+// once are not searched again when the caller comes back with more.
+func (p *Parser) lineEnd(b []byte, from int, c byte) int {
+	if p.nul {
+		return -1
+	}
+	start := max(from, p.scan)
+	if start > len(b) {
+		start = len(b) // the caller broke the contract: rescan what there is
+	}
+	end := len(b)
+	i := bytes.IndexByte(b[start:], c)
+	if i >= 0 {
+		end = start + i
+	}
+	if bytes.IndexByte(b[start:end], 0) >= 0 {
+		p.nul = true
+		return -1
+	}
+	p.scan = end
+	if i < 0 {
+		return -1
+	}
+	return end
+}
+
+// wait records where to resume and returns ErrIncomplete.
+func (p *Parser) wait(need int) ([][]byte, int, error) {
+	p.need = need
+	return nil, 0, ErrIncomplete
+}
+
 func (p *Parser) readMultibulk(b []byte) ([][]byte, int, error) {
-	pos := p.pos
 	if p.argc == 0 {
-		cr := bytes.IndexByte(b, '\r')
-		if cr < 0 || cr+1 >= len(b) {
-			if len(b) > p.maxInline() {
-				return nil, 0, errBigMbulkCount
+		ll, cr, ok := quickCount(b, 0)
+		if !ok || cr+1 >= len(b) {
+			var err error
+			if ll, cr, err = p.countLine(b, 0); err != nil {
+				return nil, 0, err
 			}
-			return nil, 0, ErrIncomplete
+			if ll == invalidCount {
+				return nil, 0, errInvalidMultibulk
+			}
 		}
-		ll, ok := ParseInt(b[1:cr])
 		max := p.Limits.MaxMultibulk
 		if max <= 0 {
 			max = DefaultMaxMultibulk
 		}
-		if !ok || ll > max {
+		if ll > max {
 			return nil, 0, errInvalidMultibulk
 		}
-		pos = cr + 2
+		if p.Limits.Unauthenticated && ll > UnauthMaxMultibulk {
+			return nil, 0, errUnauthMultibulk
+		}
 		if ll <= 0 {
-			return nil, pos, nil
+			p.Reset()
+			return nil, cr + 2, nil
 		}
-		p.argc = int(ll)
+		p.argc, p.pos = int(ll), cr+2
 		p.offs = p.offs[:0]
+		if cap(p.offs) > 2*retainArgs {
+			p.offs = nil
+		}
 	}
-	maxBulk := p.Limits.MaxBulkLen
-	if maxBulk <= 0 {
-		maxBulk = DefaultMaxBulkLen
-	}
+	maxBulk := p.maxBulk()
+	pos := p.pos
 	for len(p.offs) < 2*p.argc {
+		p.pos = pos
 		if pos >= len(b) {
-			return p.suspend(pos, 0)
+			return p.wait(pos + 1)
 		}
-		if b[pos] != '$' {
-			p.Reset()
-			return nil, 0, &Error{"ERR Protocol error: expected '$', got '" + string(b[pos:pos+1]) + "'"}
-		}
-		cr := bytes.IndexByte(b[pos:], '\r')
-		if cr < 0 || pos+cr+1 >= len(b) {
-			if len(b)-pos > p.maxInline() {
-				p.Reset()
-				return nil, 0, errBigBulkCount
+		ll, cr, ok := quickCount(b, pos)
+		if !ok || b[pos] != '$' || cr+1 >= len(b) {
+			var err error
+			if ll, cr, err = p.countLine(b, pos); err != nil {
+				return nil, 0, err
 			}
-			return p.suspend(pos, 0)
+			if b[pos] != '$' {
+				return nil, 0, errExpectedDollar(b[pos])
+			}
 		}
-		ll, ok := ParseInt(b[pos+1 : pos+cr])
-		if !ok || ll < 0 || ll > maxBulk {
-			p.Reset()
+		if ll < 0 || ll > maxBulk {
 			return nil, 0, errInvalidBulk
 		}
-		start := pos + cr + 2
-		end := start + int(ll) + 2
+		if p.Limits.Unauthenticated && ll > UnauthMaxBulkLen {
+			return nil, 0, errUnauthBulk
+		}
+		start := cr + 2
+		end := start + int(ll) + 2 // Redis skips the two bytes after the data unchecked
 		if end > len(b) {
-			return p.suspend(pos, end)
+			return p.wait(end)
 		}
 		p.offs = append(p.offs, start, int(ll))
 		pos = end
@@ -172,27 +268,76 @@ func (p *Parser) readMultibulk(b []byte) ([][]byte, int, error) {
 		args = append(args, b[s:s+l:s+l])
 	}
 	p.args = args
-	p.argc, p.pos, p.need = 0, 0, 0
-	p.offs = p.offs[:0]
+	p.Reset()
 	return args, pos, nil
 }
 
-func (p *Parser) suspend(pos, need int) ([][]byte, int, error) {
-	p.pos, p.need = pos, need
-	return nil, 0, ErrIncomplete
+// invalidCount stands for a count line string2ll refuses.
+const invalidCount = math.MinInt64
+
+// quickCount reads the common count line: b[pos] ('*' or '$') followed by
+// canonical digits and CR, without the bookkeeping of countLine. It reports
+// ok false for anything else (a sign, a leading zero, 18 digits or more, no
+// CR yet), which countLine then handles with Redis's exact outcome.
+func quickCount(b []byte, pos int) (n int64, cr int, ok bool) {
+	i := pos + 1
+	end := min(len(b), pos+19)
+	for ; i < end; i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if i == pos+1 || i == end || b[i] != '\r' || (b[pos+1] == '0' && i > pos+2) {
+		return 0, 0, false
+	}
+	return n, i, true
+}
+
+// countLine reads the count line starting at b[pos] as processMultibulkBuffer
+// does: it waits for the CR and the byte after it, refuses a line still
+// unterminated after MaxInline bytes, and parses what follows the first byte
+// with string2ll (invalidCount if that fails). The first byte is checked by
+// the caller.
+func (p *Parser) countLine(b []byte, pos int) (n int64, cr int, err error) {
+	cr = p.lineEnd(b, pos, '\r')
+	if cr < 0 {
+		if len(b)-pos > p.maxInline() {
+			if pos == 0 {
+				return 0, 0, errBigMbulkCount
+			}
+			return 0, 0, errBigBulkCount
+		}
+		p.need = len(b) + 1
+		return 0, 0, ErrIncomplete
+	}
+	if cr+1 >= len(b) { // Redis wants the byte after CR too (it does not check it is LF)
+		p.need = cr + 2
+		return 0, 0, ErrIncomplete
+	}
+	if cr == pos { // no first byte: the caller reports it
+		return invalidCount, cr, nil
+	}
+	n, ok := ParseInt(b[pos+1 : cr])
+	if !ok {
+		n = invalidCount
+	}
+	return n, cr, nil
 }
 
 func (p *Parser) readInline(b []byte) ([][]byte, int, error) {
-	nl := bytes.IndexByte(b, '\n')
+	nl := p.lineEnd(b, 0, '\n')
 	if nl < 0 {
 		if len(b) > p.maxInline() {
 			return nil, 0, errBigInline
 		}
-		return nil, 0, ErrIncomplete
+		return p.wait(len(b) + 1)
 	}
+	p.Reset()
 	line := b[:nl]
-	if len(line) > 0 && line[len(line)-1] == '\r' {
-		line = line[:len(line)-1]
+	if nl > 0 && line[nl-1] == '\r' {
+		line = line[:nl-1]
 	}
 	args, ok := p.splitArgs(line)
 	if !ok {
@@ -204,9 +349,14 @@ func (p *Parser) readInline(b []byte) ([][]byte, int, error) {
 	return args, nl + 1, nil
 }
 
+// isSpace is C's isspace in the C locale.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
+
+// endsToken reports whether c ends an unquoted inline argument. \v and \f
+// are skipped between arguments but belong to an unquoted one, as in Redis.
+func endsToken(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 func hexVal(c byte) (byte, bool) {
 	switch {
@@ -221,140 +371,102 @@ func hexVal(c byte) (byte, bool) {
 }
 
 // splitArgs splits an inline request line the way Redis's sdssplitargs does:
-// whitespace separates arguments; "double quotes" take \n \r \t \b \a \xHH and
-// \c escapes; 'single quotes' take \' only; a closing quote must be followed
-// by a space or the end of the line.
+// blanks separate arguments; "double quotes" take \n \r \t \b \a \xHH escapes
+// and \c for any other c; 'single quotes' take \' only; a closing quote must
+// be followed by a blank or the end of the line. It reports false for
+// unbalanced quotes. line holds no NUL (lineEnd stops at one).
 func (p *Parser) splitArgs(line []byte) ([][]byte, bool) {
-	if k := bytes.IndexByte(line, 0); k >= 0 {
-		line = line[:k] // Redis reads the line as a C string
-	}
 	args := p.args[:0]
 	p.scratch = p.scratch[:0]
-	// Arguments that need unescaping are written to scratch; record their
-	// offsets first and slice at the end, since scratch may grow.
-	type span struct {
-		scratch    bool
-		start, end int
+	if cap(p.scratch) > 2*DefaultMaxInline {
+		p.scratch = nil
 	}
-	var spansBuf [16]span
-	spans := spansBuf[:0]
 	i := 0
 	for {
 		for i < len(line) && isSpace(line[i]) {
 			i++
 		}
-		if i >= len(line) {
+		if i == len(line) {
 			break
 		}
-		// Fast path: an unquoted token aliases the line.
 		start := i
-		plain := true
-		for i < len(line) {
-			c := line[i]
-			if c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0 {
-				break
-			}
-			if c == '"' || c == '\'' {
-				plain = false
-				break
-			}
+		for i < len(line) && !endsToken(line[i]) && line[i] != '"' && line[i] != '\'' {
 			i++
 		}
-		if plain {
-			spans = append(spans, span{false, start, i})
+		if i == len(line) || endsToken(line[i]) {
+			args = append(args, line[start:i:i]) // plain: alias the line
 			continue
 		}
-		// Slow path: rebuild the token in scratch.
-		sstart := len(p.scratch)
+		// Quoted: rebuild the argument in scratch. An argument never
+		// unescapes longer than its source, so with room for the whole
+		// line scratch never moves and earlier arguments stay valid.
+		if cap(p.scratch) < len(line) {
+			p.scratch = make([]byte, 0, len(line))
+		}
+		s0 := len(p.scratch)
 		p.scratch = append(p.scratch, line[start:i]...)
-		inq, insq, done := false, false, false
-		for !done {
-			if inq {
-				if i >= len(line) {
-					return nil, false
+		var ok bool
+		if i, ok = p.unquote(line, i); !ok {
+			p.args = args[:0]
+			return nil, false
+		}
+		s1 := len(p.scratch)
+		args = append(args, p.scratch[s0:s1:s1])
+	}
+	p.args = args
+	return args, true
+}
+
+// unquote appends to scratch the quoted section starting at line[i] (a quote
+// character) and returns the offset after its closing quote.
+func (p *Parser) unquote(line []byte, i int) (int, bool) {
+	q := line[i]
+	i++
+	for i < len(line) {
+		c := line[i]
+		if c == '\\' && i+1 < len(line) {
+			e := line[i+1]
+			if q == '\'' {
+				if e == '\'' {
+					p.scratch = append(p.scratch, '\'')
+					i += 2
+					continue
 				}
-				c := line[i]
-				switch {
-				case c == '\\' && i+3 < len(line) && line[i+1] == 'x':
+			} else {
+				if e == 'x' && i+3 < len(line) {
 					h, ok1 := hexVal(line[i+2])
 					l, ok2 := hexVal(line[i+3])
 					if ok1 && ok2 {
 						p.scratch = append(p.scratch, h<<4|l)
-						i += 3
-					} else {
-						p.scratch = append(p.scratch, 'x')
-						i++
+						i += 4
+						continue
 					}
-				case c == '\\' && i+1 < len(line):
-					i++
-					e := line[i]
-					switch e {
-					case 'n':
-						e = '\n'
-					case 'r':
-						e = '\r'
-					case 't':
-						e = '\t'
-					case 'b':
-						e = '\b'
-					case 'a':
-						e = '\a'
-					}
-					p.scratch = append(p.scratch, e)
-				case c == '"':
-					if i+1 < len(line) && !isSpace(line[i+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					p.scratch = append(p.scratch, c)
 				}
-				i++
-			} else if insq {
-				if i >= len(line) {
-					return nil, false
+				switch e {
+				case 'n':
+					e = '\n'
+				case 'r':
+					e = '\r'
+				case 't':
+					e = '\t'
+				case 'b':
+					e = '\b'
+				case 'a':
+					e = '\a'
 				}
-				c := line[i]
-				switch {
-				case c == '\\' && i+1 < len(line) && line[i+1] == '\'':
-					i++
-					p.scratch = append(p.scratch, '\'')
-				case c == '\'':
-					if i+1 < len(line) && !isSpace(line[i+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					p.scratch = append(p.scratch, c)
-				}
-				i++
-			} else {
-				if i >= len(line) {
-					break
-				}
-				c := line[i]
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					p.scratch = append(p.scratch, c)
-				}
-				i++
+				p.scratch = append(p.scratch, e)
+				i += 2
+				continue
 			}
 		}
-		spans = append(spans, span{true, sstart, len(p.scratch)})
-	}
-	for _, s := range spans {
-		if s.scratch {
-			args = append(args, p.scratch[s.start:s.end:s.end])
-		} else {
-			args = append(args, line[s.start:s.end:s.end])
+		if c == q {
+			if i+1 < len(line) && !isSpace(line[i+1]) {
+				return i, false
+			}
+			return i + 1, true
 		}
+		p.scratch = append(p.scratch, c)
+		i++
 	}
-	p.args = args
-	return args, true
+	return i, false // unterminated
 }

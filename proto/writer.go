@@ -162,8 +162,9 @@ func appendPrefix(dst []byte, c byte, n int64) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// AppendFloat formats f as C's printf("%.17g") does, with inf, -inf and nan
-// spelled as Redis spells them.
+// AppendFloat formats f exactly as glibc's printf("%.17g") does: 17
+// significant digits rounded half-even, trailing zeros dropped, exponent form
+// below 1e-4 and from 1e17 on, "inf", "-inf", "nan", "-nan", "-0".
 func AppendFloat(dst []byte, f float64) []byte {
 	switch {
 	case math.IsInf(f, 1):
@@ -171,6 +172,9 @@ func AppendFloat(dst []byte, f float64) []byte {
 	case math.IsInf(f, -1):
 		return append(dst, "-inf"...)
 	case math.IsNaN(f):
+		if math.Signbit(f) {
+			return append(dst, "-nan"...)
+		}
 		return append(dst, "nan"...)
 	}
 	return strconv.AppendFloat(dst, f, 'g', 17, 64)

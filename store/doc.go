@@ -29,6 +29,7 @@
 //	| u8   | u8    | (only if flags&1)    |                                          |
 //	+------+-------+----------------------+------------------------------------------+
 //	string:      body = the value itself (one Get serves GET)
+//	json:        body = the document as canonical compact JSON text (store/json.go)
 //	collections: body = id u64 · count u64 · type tail (list: head u64 · tail u64)
 //
 // Type IDs: 1 string, 2 list, 3 hash, 4 set, 5 zset, 6 stream, 7 json.

@@ -16,6 +16,9 @@ import (
 const (
 	expireEvery    = 100 * time.Millisecond
 	expireBatchMax = 2000
+	// expireRoundsMax bounds the rounds of one tick, so entries that cannot
+	// be deleted (a storage error) never keep the loop spinning.
+	expireRoundsMax = 64
 )
 
 type expireEntry struct {
@@ -62,7 +65,10 @@ func (e *Engine) expireLoop() {
 			return
 		case <-t.C:
 		}
-		for {
+		if e.noExpire.Load() {
+			continue
+		}
+		for round := 0; round < expireRoundsMax; round++ {
 			n, last := e.expireRound(floor)
 			if last > 0 {
 				floor = last - 10_000 // leave a margin for clock steps
@@ -78,6 +84,10 @@ func (e *Engine) expireLoop() {
 		}
 	}
 }
+
+// SetActiveExpire turns active expiry on or off (DEBUG SET-ACTIVE-EXPIRE).
+// Expired keys still vanish when read.
+func (e *Engine) SetActiveExpire(on bool) { e.noExpire.Store(!on) }
 
 // expireRound deletes up to expireBatchMax expired keys; it returns how
 // many it found and the expiry time of the last one.
@@ -118,7 +128,14 @@ func (e *Engine) expireRound(floor int64) (int, int64) {
 		wg.Add(1)
 		e.Submit(sh, &expireTask{e: e, entries: entries, wg: &wg})
 	}
-	wg.Wait()
+	// Close stops the shards before it closes e.stop: a task queued just
+	// then never runs, so stop waiting for it at close.
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-e.stop:
+	}
 	return n, last
 }
 

@@ -128,20 +128,27 @@ func (tx *Tx) Copy(db int, src []byte, dstDB int, dst []byte, replace bool) (boo
 	return true, nil
 }
 
+// dbBounds returns bounds of db's range in the meta CF: every meta key of
+// db starts with db and a slot whose high byte is below 0x40, so db·0xff is
+// past all of them (and stays valid for db 255, where db+1 would wrap).
+func dbBounds(db int) (lo, hi []byte) {
+	return []byte{byte(db)}, []byte{byte(db), 0xff}
+}
+
 // FlushDB deletes every key of db. The Tx must hold every shard.
 func (tx *Tx) FlushDB(db int) error {
-	tx.flush()
-	lo, hi := []byte{byte(db)}, []byte{byte(db + 1)}
-	it := tx.e.newIter(CFMeta, lo, hi)
-	for it.SeekToFirst(); it.Valid(); it.Next() {
-		v := it.Value()
-		if m, ok := decodeMeta(v.Data()); ok && isCollection(m.Type) {
+	lo, hi := dbBounds(db)
+	it := tx.newMergedIter(CFMeta, lo, hi, false)
+	for ; it.Valid(); it.Next() {
+		if m, ok := decodeMeta(it.Value()); ok && isCollection(m.Type) {
 			for _, cf := range elementCFs(m.Type) {
 				p, e := idPrefix(m.ID), idPrefix(m.ID+1)
 				tx.delRange(cf, p[:], e[:])
 			}
+			if m.Count > smallCollection {
+				tx.reclaim = append(tx.reclaim, m.ID)
+			}
 		}
-		v.Free()
 	}
 	err := it.Err()
 	it.Close()
@@ -149,7 +156,7 @@ func (tx *Tx) FlushDB(db int) error {
 		return err
 	}
 	tx.delRange(CFMeta, lo, hi)
-	tx.delRange(CFSys, []byte{'c', byte(db)}, []byte{'c', byte(db + 1)})
+	tx.delRange(CFSys, []byte{'c', byte(db)}, []byte{'c', byte(db), 0xff})
 	kept := tx.counts[:0]
 	for _, d := range tx.counts {
 		if d.db != db {
@@ -166,7 +173,6 @@ func (tx *Tx) FlushDB(db int) error {
 
 // FlushAll deletes every key of every db and compacts the freed space.
 func (tx *Tx) FlushAll() error {
-	tx.flush()
 	full := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	for _, cf := range []CF{CFSub, CFScore, CFStream, CFExpire} {
 		tx.delRange(cf, []byte{}, full)
@@ -194,63 +200,77 @@ type ScanOpts struct {
 // that pass the filters, with the position to continue from (nil when done).
 // The Tx must hold every shard.
 func (tx *Tx) Scan(db int, after []byte, opts ScanOpts) (keys [][]byte, next []byte, err error) {
-	tx.flushMeta()
-	lo := []byte{byte(db)}
+	lo, hi := dbBounds(db)
 	if after != nil {
 		lo = append(append(lo, after...), 0)
 	}
-	it := tx.e.newIter(CFMeta, lo, []byte{byte(db + 1)})
+	it := tx.newMergedIter(CFMeta, lo, hi, false)
 	defer it.Close()
 	n := 0
 	var last []byte
-	for it.SeekToFirst(); it.Valid(); it.Next() {
+	for ; it.Valid(); it.Next() {
 		if n >= opts.Count {
 			return keys, last, nil
 		}
 		n++
-		k, v := it.Key(), it.Value()
-		mk := k.Data()
+		mk := it.Key()
 		last = append(last[:0], mk[1:]...)
-		m, ok := decodeMeta(v.Data())
+		m, ok := decodeMeta(it.Value())
 		user := mk[3:]
 		if ok && (m.Expire == 0 || m.Expire > tx.now) &&
 			(opts.Type == TypeNone || opts.Type == m.Type) &&
 			(opts.Match == nil || opts.Match(user)) {
 			keys = append(keys, append([]byte(nil), user...))
 		}
-		k.Free()
-		v.Free()
 	}
 	return keys, nil, it.Err()
 }
 
-// RandomKey returns a random live key of db.
+// RandomKey returns a random live key of db: it seeks to a random point of
+// the db's key space (slot and first byte) and takes the first live key from
+// there, wrapping around, stepping over keys whose TTL has passed (active
+// expiry removes them soon). The Tx must hold every shard.
 func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
-	tx.flushMeta()
-	if tx.e.DBSize(db) == 0 {
+	if tx.e.DBSize(db) == 0 && !tx.dirtyMeta {
 		return nil, false, nil
 	}
-	it := tx.e.newIter(CFMeta, []byte{byte(db)}, []byte{byte(db + 1)})
+	lo, hi := dbBounds(db)
+	it := tx.newMergedIter(CFMeta, lo, hi, false)
 	defer it.Close()
-	for try := 0; try < 32; try++ {
-		var seek [3]byte
+	const seeks, walk = 8, 128
+	for try := 0; try < seeks; try++ {
+		var seek [4]byte
 		seek[0] = byte(db)
 		binary.BigEndian.PutUint16(seek[1:], uint16(rand.IntN(NumSlots)))
+		seek[3] = byte(rand.IntN(256))
 		it.Seek(seek[:])
-		if !it.Valid() {
-			it.SeekToFirst()
+		for step := 0; step < walk; step++ {
 			if !it.Valid() {
-				return nil, false, it.Err()
+				if err := it.Err(); err != nil {
+					return nil, false, err
+				}
+				it.seekStart()
+				if !it.Valid() {
+					return nil, false, it.Err()
+				}
 			}
-		}
-		k, v := it.Key(), it.Value()
-		m, ok := decodeMeta(v.Data())
-		key := append([]byte(nil), k.Data()[3:]...)
-		k.Free()
-		v.Free()
-		if ok && (m.Expire == 0 || m.Expire > tx.now) {
-			return key, true, nil
+			m, ok := decodeMeta(it.Value())
+			var key []byte
+			live := ok && (m.Expire == 0 || m.Expire > tx.now)
+			if live {
+				key = append([]byte(nil), metaKeyUser(it.Key())...)
+			}
+			if live {
+				return key, true, nil
+			}
+			it.Next()
 		}
 	}
-	return nil, false, nil
+	// Unlucky or mostly expired: one longer walk from the start.
+	for it.seekStart(); it.Valid(); it.Next() {
+		if m, ok := decodeMeta(it.Value()); ok && (m.Expire == 0 || m.Expire > tx.now) {
+			return append([]byte(nil), metaKeyUser(it.Key())...), true, nil
+		}
+	}
+	return nil, false, it.Err()
 }

@@ -33,11 +33,7 @@ type Tx struct {
 	now int64
 
 	counts    []countDelta
-	dirtyIDs  map[uint64]struct{}
-	dirtyMeta bool
-	flushed   bool  // a mid-group write happened
-	flushErr  error // its error, reported to the whole group
-	flushSync bool
+	dirtyMeta bool     // metadata written in this group
 	reclaim   []uint64 // ids range-deleted in this group
 	flushDBs  []int    // databases emptied in this batch
 	events    []event
@@ -64,7 +60,7 @@ type event struct {
 }
 
 func newTx(e *Engine, shards []*shard) *Tx {
-	tx := &Tx{e: e, shards: shards, ov: newOverlay(), dirtyIDs: make(map[uint64]struct{})}
+	tx := &Tx{e: e, shards: shards, ov: newOverlay()}
 	tx.w.cfIDs = &e.cfIDs
 	tx.w.reset()
 	return tx
@@ -85,7 +81,7 @@ func (tx *Tx) RefreshNow() { tx.now = time.Now().UnixMilli() }
 // Engine returns the engine the Tx belongs to.
 func (tx *Tx) Engine() *Engine { return tx.e }
 
-func (tx *Tx) clean() bool { return tx.w.empty() && !tx.flushed && tx.flushErr == nil }
+func (tx *Tx) clean() bool { return tx.w.empty() }
 
 func (tx *Tx) cacheFor(mk []byte) *hotCache {
 	if len(tx.shards) == 1 {
@@ -116,20 +112,19 @@ func (tx *Tx) get(cf CF, key []byte) ([]byte, bool, error) {
 		}
 		tx.e.stats.CacheMisses.Add(1)
 	}
-	s, err := tx.e.db.GetCF(tx.e.ro, tx.e.cfs[cf], key)
+	start := len(tx.rbuf)
+	out, found, err := tx.e.getInto(cf, key, tx.rbuf)
 	if err != nil {
 		return nil, false, fmt.Errorf("ERR storage read failed: %v", err)
 	}
-	defer s.Free()
-	if !s.Exists() {
+	tx.rbuf = out
+	if !found {
 		if c != nil {
 			c.put(key, nil)
 		}
 		return nil, false, nil
 	}
-	start := len(tx.rbuf)
-	tx.rbuf = append(tx.rbuf, s.Data()...)
-	v := tx.rbuf[start:len(tx.rbuf):len(tx.rbuf)]
+	v := out[start:len(out):len(out)]
 	if c != nil {
 		c.put(key, v)
 	}
@@ -142,8 +137,6 @@ func (tx *Tx) put(cf CF, key, val []byte) {
 	if cf == CFMeta {
 		tx.dirtyMeta = true
 		tx.touched(key)
-	} else if len(key) >= 8 && cf != CFExpire && cf != CFSys {
-		tx.dirtyIDs[binary.BigEndian.Uint64(key)] = struct{}{}
 	}
 }
 
@@ -153,8 +146,6 @@ func (tx *Tx) del(cf CF, key []byte) {
 	if cf == CFMeta {
 		tx.dirtyMeta = true
 		tx.touched(key)
-	} else if len(key) >= 8 && cf != CFExpire && cf != CFSys {
-		tx.dirtyIDs[binary.BigEndian.Uint64(key)] = struct{}{}
 	}
 }
 
@@ -163,8 +154,6 @@ func (tx *Tx) delRange(cf CF, start, end []byte) {
 	tx.ov.setRange(cf, start, end)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
-	} else if len(start) >= 8 && cf != CFExpire && cf != CFSys {
-		tx.dirtyIDs[binary.BigEndian.Uint64(start)] = struct{}{}
 	}
 }
 
@@ -174,32 +163,6 @@ func (tx *Tx) writeOpts(final bool) *grocksdb.WriteOptions {
 		return tx.e.woSyn
 	}
 	return tx.e.woNo
-}
-
-// flush writes the pending batch now (before an iterator must see it),
-// without completing the group's tasks.
-func (tx *Tx) flush() {
-	if tx.w.empty() {
-		return
-	}
-	if err := tx.write(tx.e.woNo); err != nil && tx.flushErr == nil {
-		tx.flushErr = err
-	}
-	tx.flushed = true
-}
-
-// flushFor flushes if the group has written elements of id.
-func (tx *Tx) flushFor(id uint64) {
-	if _, ok := tx.dirtyIDs[id]; ok {
-		tx.flush()
-	}
-}
-
-// flushMeta flushes if the group has written any metadata.
-func (tx *Tx) flushMeta() {
-	if tx.dirtyMeta {
-		tx.flush()
-	}
 }
 
 // write commits the pending batch with wo and, on success, publishes it to
@@ -274,18 +237,14 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 	tx.reclaim = tx.reclaim[:0]
 	tx.ov.reset()
 	tx.w.reset()
-	clear(tx.dirtyIDs)
 	tx.dirtyMeta = false
 	return err
 }
 
-// Rollback discards the writes made since the group began, if none has
-// reached RocksDB yet (no iterator forced a flush). It reports whether it
-// could. Only for a Tx of its own (Engine.SubmitIsolated).
+// Rollback discards the writes made since the group began (nothing
+// reaches RocksDB before the commit). It reports whether it could. Only for
+// a Tx of its own (Engine.SubmitIsolated).
 func (tx *Tx) Rollback() bool {
-	if tx.flushed {
-		return false
-	}
 	tx.counts = tx.counts[:0]
 	tx.flushDBs = tx.flushDBs[:0]
 	tx.events = tx.events[:0]
@@ -294,29 +253,20 @@ func (tx *Tx) Rollback() bool {
 	tx.reclaim = tx.reclaim[:0]
 	tx.ov.reset()
 	tx.w.reset()
-	clear(tx.dirtyIDs)
 	tx.dirtyMeta = false
 	return true
 }
 
 // Dirty reports whether the Tx holds writes not yet committed.
-func (tx *Tx) Dirty() bool { return !tx.w.empty() || tx.flushed }
+func (tx *Tx) Dirty() bool { return !tx.w.empty() }
 
 // commit ends the group: writes what is pending (synced in always mode)
 // and returns the error every task of the group must report.
 func (tx *Tx) commit() error {
-	var err error
-	switch {
-	case !tx.w.empty():
-		err = tx.write(tx.writeOpts(true))
-	case tx.flushed && tx.e.Fsync() == FsyncAlways:
-		err = tx.e.db.FlushWAL(true)
+	if tx.w.empty() {
+		return nil
 	}
-	if tx.flushErr != nil {
-		err = tx.flushErr
-	}
-	tx.flushed, tx.flushErr = false, nil
-	return err
+	return tx.write(tx.writeOpts(true))
 }
 
 func (tx *Tx) flushedDB(db int) bool {
@@ -400,6 +350,10 @@ func (tx *Tx) PutMeta(db int, key []byte, m *Meta, old *Meta) {
 	if old == nil {
 		tx.countKey(db, key, 1, b2i(m.Expire != 0))
 		tx.Notify(db, "new", key)
+		if m.Type == TypeList || m.Type == TypeZSet || m.Type == TypeStream {
+			// A new key of a type clients block on (as Redis's dbAdd).
+			tx.SignalReady(db, key)
+		}
 	} else {
 		oldExp = old.Expire
 		if (oldExp != 0) != (m.Expire != 0) {
@@ -458,21 +412,19 @@ func (tx *Tx) dropElements(m *Meta) {
 	end := idPrefix(m.ID + 1)
 	cfs := elementCFs(m.Type)
 	if m.Count <= smallCollection {
-		tx.flushFor(m.ID)
 		for _, cf := range cfs {
-			it := tx.e.newIter(cf, p[:], end[:])
-			keys := 0
-			for it.SeekToFirst(); it.Valid(); it.Next() {
-				k := it.Key()
-				tx.del(cf, k.Data())
-				k.Free()
-				if keys++; keys > 4*smallCollection {
-					break
-				}
+			it := tx.newMergedIter(cf, p[:], end[:], false)
+			var keys [][]byte
+			for ; it.Valid() && len(keys) <= 4*smallCollection; it.Next() {
+				keys = append(keys, append([]byte(nil), it.Key()...))
 			}
 			it.Close()
-			if keys > 4*smallCollection {
+			if len(keys) > 4*smallCollection {
 				tx.delRange(cf, p[:], end[:])
+				continue
+			}
+			for _, k := range keys {
+				tx.del(cf, k)
 			}
 		}
 		return
@@ -548,11 +500,9 @@ func (tx *Tx) DelElemRange(cf CF, id uint64, from, to []byte) {
 }
 
 // Iter iterates the elements of collection id in cf, in key order, from
-// element key from (inclusive; nil = first) to to (exclusive; nil = last).
-// Pending writes of id are committed first so the iterator sees them.
-// Close it before the task ends.
+// element key from (inclusive; nil = first) to to (exclusive; nil = last),
+// seeing the group's own pending writes. Close it before the task ends.
 func (tx *Tx) Iter(cf CF, id uint64, from, to []byte, reverse bool) *ElemIter {
-	tx.flushFor(id)
 	lower := appendSubKey(nil, id, from)
 	var upper []byte
 	if to == nil {
@@ -561,82 +511,35 @@ func (tx *Tx) Iter(cf CF, id uint64, from, to []byte, reverse bool) *ElemIter {
 	} else {
 		upper = appendSubKey(nil, id, to)
 	}
-	it := &ElemIter{it: tx.e.newIter(cf, lower, upper), reverse: reverse}
-	if reverse {
-		it.it.SeekToLast()
-	} else {
-		it.it.SeekToFirst()
-	}
-	return it
+	return &ElemIter{m: tx.newMergedIter(cf, lower, upper, reverse)}
 }
 
 // ElemIter walks a collection's elements. Key and Value are valid until the
-// next call to Next or Close.
+// next call to Next, Seek or Close.
 type ElemIter struct {
-	it      *rawIter
-	reverse bool
-	k, v    *grocksdb.Slice
+	m *mergedIter
 }
 
 // Valid reports whether the iterator is at an element.
-func (i *ElemIter) Valid() bool { return i.it.Valid() }
+func (i *ElemIter) Valid() bool { return i.m.Valid() }
 
 // Key returns the element key (without the id prefix).
-func (i *ElemIter) Key() []byte {
-	i.freeKV()
-	i.k = i.it.Key()
-	return i.k.Data()[8:]
-}
+func (i *ElemIter) Key() []byte { return i.m.Key()[8:] }
 
 // Value returns the element value.
-func (i *ElemIter) Value() []byte {
-	if i.v != nil {
-		i.v.Free()
-	}
-	i.v = i.it.Value()
-	return i.v.Data()
-}
+func (i *ElemIter) Value() []byte { return i.m.Value() }
 
 // Next moves to the next element (previous, in reverse).
-func (i *ElemIter) Next() {
-	i.freeKV()
-	if i.reverse {
-		i.it.Prev()
-	} else {
-		i.it.Next()
-	}
-}
+func (i *ElemIter) Next() { i.m.Next() }
 
 // Seek positions at the first element >= elem (reverse: the last <= elem).
-func (i *ElemIter) Seek(id uint64, elem []byte) {
-	i.freeKV()
-	k := appendSubKey(nil, id, elem)
-	if i.reverse {
-		i.it.SeekForPrev(k)
-	} else {
-		i.it.Seek(k)
-	}
-}
+func (i *ElemIter) Seek(id uint64, elem []byte) { i.m.Seek(appendSubKey(nil, id, elem)) }
 
 // Err returns the iteration error, if any.
-func (i *ElemIter) Err() error { return i.it.Err() }
+func (i *ElemIter) Err() error { return i.m.Err() }
 
 // Close releases the iterator.
-func (i *ElemIter) Close() {
-	i.freeKV()
-	i.it.Close()
-}
-
-func (i *ElemIter) freeKV() {
-	if i.k != nil {
-		i.k.Free()
-		i.k = nil
-	}
-	if i.v != nil {
-		i.v.Free()
-		i.v = nil
-	}
-}
+func (i *ElemIter) Close() { i.m.Close() }
 
 // rawIter is a RocksDB iterator with its bounds kept alive.
 type rawIter struct {

@@ -33,6 +33,9 @@ type waiter struct {
 	timer     *time.Timer
 	onTimeout func(c *Ctx)
 	ctx       Ctx
+	// retryPending is set while a retry over all the command's shards is
+	// queued (Ctx.ServeElsewhere).
+	retryPending bool
 }
 
 var blockedClients atomic.Int64
@@ -41,19 +44,21 @@ var blockedClients atomic.Int64
 // takes it); 0 means forever.
 func parseTimeout(c *Ctx, i int) (time.Duration, bool) {
 	f, ok := proto.ParseFloat(c.Args[i])
-	if !ok || math.IsInf(f, 0) {
+	if !ok {
 		c.Err("ERR timeout is not a float or out of range")
 		return 0, false
 	}
-	if f < 0 {
+	ms := math.Ceil(f * 1000)
+	// redis-server 7.0 converts to long long without a range check: what
+	// does not fit (inf included) comes out negative.
+	if ms < 0 || ms >= math.MaxInt64 || math.IsInf(ms, 0) {
 		c.Err(errTimeoutNeg)
 		return 0, false
 	}
-	if f > float64(math.MaxInt64/int64(time.Second)) {
-		c.Err("ERR timeout is out of range")
-		return 0, false
+	if ms > float64(math.MaxInt64/int64(time.Millisecond)) {
+		ms = float64(math.MaxInt64 / int64(time.Millisecond)) // ~292 years: forever enough
 	}
-	return time.Duration(f * float64(time.Second)), true
+	return time.Duration(ms) * time.Millisecond, true
 }
 
 // CanBlock reports whether the command may block (not inside EXEC or a
@@ -73,6 +78,11 @@ func (c *Ctx) Block(keys [][]byte, timeout time.Duration, onTimeout func(c *Ctx)
 		w.keys = append(w.keys, kc)
 		w.shards = append(w.shards, eng.ShardOf(kc))
 		c.Tx.Block(c.DB, kc, w)
+	}
+	// Cancels and retries hold every shard the command names (BLMOVE's
+	// destination too), not only those it waits on.
+	for _, sh := range c.Cl.cmds[b.idx].shards {
+		w.shards = append(w.shards, sh)
 	}
 	w.shards = sortUnique(w.shards)
 	b.waiting = w
@@ -95,6 +105,12 @@ func (w *waiter) Serve(tx *store.Tx, db int, key []byte) bool {
 	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: db, Tx: tx, Out: w.b.out, RESP3: r.resp3}
 	start := len(w.b.out)
 	if !r.spec.Serve(c, key) {
+		if c.elsewhere && !w.retryPending {
+			// The command also needs keys of shards this Tx does not
+			// hold (BLMOVE to another shard): retry with all of them.
+			w.retryPending = true
+			cl.s.eng.SubmitMulti(w.shards, &retryTask{w: w, key: append([]byte(nil), key...)})
+		}
 		return false
 	}
 	w.b.out = c.Out
@@ -190,6 +206,52 @@ func (t *cancelTask) Done(error) {
 		t.w.cl.resume()
 	}
 }
+
+// retryTask serves a waiter whose command needs several shards, with all
+// of them held.
+type retryTask struct {
+	w      *waiter
+	key    []byte
+	worked bool
+}
+
+func (t *retryTask) Run(tx *store.Tx) {
+	w := t.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.retryPending = false
+	if w.state != waitWaiting {
+		return
+	}
+	cl := w.cl
+	r := &cl.cmds[w.idx]
+	c := &w.ctx
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: w.db, Tx: tx, Out: w.b.out, RESP3: r.resp3}
+	start := len(w.b.out)
+	if !r.spec.Serve(c, t.key) {
+		return
+	}
+	w.b.out = c.Out
+	r.buf, r.start, r.end = bufBarrier, start, len(w.b.out)
+	w.finish(tx, nil)
+	t.worked = true
+}
+
+func (t *retryTask) Done(err error) {
+	if !t.worked {
+		return
+	}
+	if r := &t.w.cl.cmds[t.w.idx]; err != nil && r.spec.Flags&FlagWrite != 0 {
+		r.commitErr = err.Error()
+	}
+	t.w.b.waiting = nil
+	t.w.cl.resume()
+}
+
+// ServeElsewhere tells the blocking machinery, from a Spec.Serve that
+// returns false, that it could not serve only because the command also
+// needs a key on a shard the current Tx does not hold.
+func (c *Ctx) ServeElsewhere() { c.elsewhere = true }
 
 type unblockTask struct {
 	w    *waiter

@@ -24,6 +24,8 @@ type Ctx struct {
 	// InExec is set for commands run by EXEC (blocking commands don't block).
 	InExec bool
 	bar    *barTask // set when the command runs as a barrier task (may block)
+	// elsewhere is set by Serve functions that need another shard.
+	elsewhere bool
 }
 
 // RetryWithAllShards rolls the command's writes back and runs it again

@@ -1,6 +1,8 @@
 package command
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"sync"
 
 	"github.com/diskdb/diskdb/proto"
@@ -27,7 +29,9 @@ type cursorTable struct {
 	fifo []uint64
 }
 
-var cursors = cursorTable{pos: map[uint64][]byte{}}
+// The sequence starts at a random point so that cursors handed out before
+// a restart do not name positions of the new table.
+var cursors = cursorTable{pos: map[uint64][]byte{}, seq: rand.Uint64() >> 24}
 
 // saveCursor stores pos (copied) and returns a fresh cursor for it; slot is
 // the hash slot pos lies in (0 for collection scans).
@@ -110,10 +114,26 @@ func parseScanArgs(c *Ctx, i int, allowType bool) (scanArgs, bool) {
 	return a, true
 }
 
-// parseCursor parses an unsigned decimal cursor as Redis's strtoul does for
-// SCAN (digits only).
+// parseCursor parses a cursor as Redis does (strtoul, base 10): an
+// optional sign ("-n" wraps modulo 2^64), digits up to the end or a NUL
+// byte; a leading space, other trailing bytes or overflow are invalid; the
+// empty string is 0.
 func parseCursor(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) == 0 {
+		return 0, true
+	}
+	neg := false
+	switch b[0] {
+	case '-':
+		neg = true
+		b = b[1:]
+	case '+':
+		b = b[1:]
+	}
+	if len(b) == 0 {
 		return 0, false
 	}
 	var v uint64
@@ -126,6 +146,9 @@ func parseCursor(b []byte) (uint64, bool) {
 			return 0, false
 		}
 		v = v*10 + d
+	}
+	if neg {
+		v = -v
 	}
 	return v, true
 }

@@ -1,5 +1,7 @@
 package command
 
+import "strings"
+
 // Error replies, worded exactly as redis-server 7.0 words them. Handlers use
 // these constants (or the formatters below) and never spell an error inline.
 const (
@@ -28,6 +30,11 @@ const (
 	errTimeoutNeg      = "ERR timeout is negative"
 	errCountPositive   = "ERR COUNT must be > 0"
 	errNumKeysZero     = "ERR numkeys should be greater than 0"
+	errIntRange        = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errExpireNXCombo   = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	errExpireGTLT      = "ERR GT and LT options at the same time are not compatible"
+	errNoLFU           = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errLFUNoIdle       = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
 // String commands.
@@ -47,8 +54,18 @@ func errInvalidExpire(cmd string) string {
 	return "ERR invalid expire time in '" + cmd + "' command"
 }
 
+func errUnsupportedOption(opt []byte) string {
+	return "ERR Unsupported option " + string(opt)
+}
+
 func errUnknownSub(sub []byte, container string) string {
 	return "ERR unknown subcommand '" + clip(string(sub), 128) + "'. Try " + upper(container) + " HELP."
+}
+
+// errSubSyntax is Redis's reply to a known subcommand with options it
+// cannot parse (addReplySubcommandSyntaxError).
+func errSubSyntax(sub []byte, container string) string {
+	return "ERR unknown subcommand or wrong number of arguments for '" + clip(string(sub), 128) + "'. Try " + container + " HELP."
 }
 
 func errUnknownCommand(args [][]byte) string {
@@ -59,7 +76,11 @@ func errUnknownCommand(args [][]byte) string {
 	return "ERR unknown command '" + clip(string(args[0]), 128) + "', with args beginning with: " + rest
 }
 
+// clip cuts s at n bytes and, as C's %s does, at its first NUL.
 func clip(s string, n int) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
 	if len(s) > n {
 		return s[:n]
 	}
@@ -88,3 +109,25 @@ const (
 	errValueOutOfRange  = "ERR value is out of range"
 	errLongRange        = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
+
+// Sets and sorted sets (t_set.c, t_zset.c).
+const (
+	errNumKeysArgs     = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative   = "ERR LIMIT can't be negative"
+	errRangeLong       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errValueRange      = "ERR value is out of range"
+	errInvalidCursor   = "ERR invalid cursor"
+	errZAddXXNX        = "ERR XX and NX options at the same time are not compatible"
+	errZAddGTLTNX      = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errZAddIncrPair    = "ERR INCR option supports a single increment-element pair"
+	errMinMaxFloat     = "ERR min or max is not a float"
+	errMinMaxLex       = "ERR min or max not valid string range item"
+	errLimitRank       = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errWithScoresByLex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errWeightFloat     = "ERR weight value is not a float"
+	errCountZero       = "ERR count should be greater than 0"
+)
+
+func errNeedInputKey(cmd string) string {
+	return "ERR at least 1 input key is needed for '" + cmd + "' command"
+}
