@@ -189,7 +189,9 @@ func (n *lpNode) decodeRec(master StreamID, b []byte) bool {
 }
 
 // lpBytes is the size of the node's listpack.
-func (n *lpNode) lpBytes() uint64 { return n.bytes + lpIntSize(int64(n.live)) + lpIntSize(int64(n.deleted)) }
+func (n *lpNode) lpBytes() uint64 {
+	return n.bytes + lpIntSize(int64(n.live)) + lpIntSize(int64(n.deleted))
+}
 
 type streamTail struct {
 	last, first, maxDel StreamID
