@@ -15,11 +15,11 @@ import (
 // the stream tail below, so XLEN, XADD's id checks and XINFO STREAM's
 // counters need no scan. Integers are big-endian.
 //
-//	+---+----------+----------+-------------+---------+--------+-------+-------+-------------------+
-//	| v | last-id  | first-id | max-deleted | entries | groups | next  | nodes | tail node         |
-//	| 1 | ms · seq | ms · seq | ms · seq    | added   |        | gid   |       | (only if nodes>0) |
-//	| u8| 16       | 16       | 16          | u64     | u64    | u64   | u64   | 72 (node record)  |
-//	+---+----------+----------+-------------+---------+--------+-------+-------+-------------------+
+//	+---+----------+----------+-------------+---------+--------+------+-------+------------------------+
+//	| v | last-id  | first-id | max-deleted | entries | groups | next | nodes | if nodes > 0:          |
+//	| 1 | ms · seq | ms · seq | ms · seq    | added   |        | gid  |       | head master ms · seq,  |
+//	| u8| 16       | 16       | 16          | u64     | u64    | u64  | u64   | tail master, tail node |
+//	+---+----------+----------+-------------+---------+--------+------+-------+------------------------+
 //
 // Entries (stream CF), one record per entry:
 //
@@ -31,15 +31,20 @@ import (
 // group is three range deletes and a recreated group starts clean):
 //
 //	'g' · group name                        gid u64 · last-delivered ms · seq · entries-read i64
-//	                                        (-1: unknown) · pending u64 · consumers u64
-//	'c' · gid u64 · consumer name           seen-time i64 · active-time i64 · pending u64
+//	                                        (-1: unknown) · pending u64 · consumers u64 ·
+//	                                        pel-low ms · seq
+//	'c' · gid u64 · consumer name           seen-time i64 · active-time i64 · pending u64 ·
+//	                                        pel-low ms · seq
 //	'p' · gid u64 · ms u64 · seq u64        delivery-time i64 · delivery-count u64 · consumer name
 //	'q' · gid u64 · len u32 · consumer name · ms u64 · seq u64
 //	                                        empty: the consumer's own PEL, in id order
 //	'n' · master ms u64 · seq u64           a sealed node (below)
 //
 // Group records sort by name and consumer records by name within their
-// group, which is the order Redis's radix trees report them in.
+// group, which is the order Redis's radix trees report them in. pel-low is
+// a lower bound of the ids pending in the group (or consumer): raised past
+// an acknowledged id that equals it, lowered by any new pending id, it
+// lets PEL scans start after the tombstones of acknowledged entries.
 //
 // # Nodes
 //
@@ -53,6 +58,8 @@ import (
 // with listpack's exact encoding sizes. The tail node lives in the
 // metadata (XADD touches nothing else); the others are 'n' records. So
 // "XADD ... MAXLEN ~ n" and XTRIM ~ trim exactly what redis-server trims.
+// The head node's master id is in the metadata too, so trimming starts
+// with a point read instead of a scan over the records of dead nodes.
 //
 //	node record: last ms · seq · live u64 · deleted u64 · bytes u64 · fields-hash u64 · fields u64
 //
@@ -199,7 +206,8 @@ type streamTail struct {
 	groups              uint64
 	nextGID             uint64
 	nodes               uint64
-	tail                lpNode // valid when nodes > 0
+	head                StreamID // master of the first node, when nodes > 0
+	tail                lpNode   // valid when nodes > 0
 }
 
 const (
@@ -217,6 +225,7 @@ func (t *streamTail) encode(dst []byte) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, t.nextGID)
 	dst = binary.BigEndian.AppendUint64(dst, t.nodes)
 	if t.nodes > 0 {
+		dst = appendID(dst, t.head)
 		dst = appendID(dst, t.tail.master)
 		dst = t.tail.appendRec(dst)
 	}
@@ -236,13 +245,14 @@ func (t *streamTail) decode(b []byte) bool {
 	t.nodes = binary.BigEndian.Uint64(b[73:])
 	b = b[streamTailLen:]
 	if t.nodes == 0 {
-		t.tail = lpNode{}
+		t.head, t.tail = StreamID{}, lpNode{}
 		return len(b) == 0
 	}
-	if len(b) != 16+nodeRecLen {
+	if len(b) != 32+nodeRecLen {
 		return false
 	}
-	return t.tail.decodeRec(decodeID(b), b[16:])
+	t.head = decodeID(b)
+	return t.tail.decodeRec(decodeID(b[16:]), b[32:])
 }
 
 // --- listpack sizes (listpack.c), for the node emulation ---
@@ -612,6 +622,9 @@ func (s *Stream) addToNode(id StreamID, fv [][]byte, total uint64) {
 			b += lpStrSize(fv[i])
 		}
 		*tail = lpNode{master: id, bytes: b, fhash: h, nfields: n}
+		if s.t.nodes == 0 {
+			s.t.head = id
+		}
 		s.t.nodes++
 		same = true
 	} else {
@@ -657,9 +670,72 @@ func (s *Stream) saveNode(n *lpNode, isTail bool) {
 	s.putNode(n)
 }
 
-// removeNode drops node n; a removed tail is replaced by the last sealed
-// node, as the listpack before it becomes the radix tree's last.
+// loadNode returns the node whose master id is master.
+func (s *Stream) loadNode(master StreamID) (lpNode, bool, error) {
+	if s.t.nodes > 0 && master == s.t.tail.master {
+		return s.t.tail, true, nil
+	}
+	var n lpNode
+	v, ok, err := s.tx.GetElem(CFSub, s.m.ID, s.nodeKey(master))
+	if err != nil {
+		return n, false, err
+	}
+	if !ok || !n.decodeRec(master, v) {
+		return n, false, errStreamCorruptNode
+	}
+	return n, false, nil
+}
+
+// nodeAfter returns the node following n; ok is false if n is the last.
+func (s *Stream) nodeAfter(n *lpNode) (next lpNode, isTail, ok bool, err error) {
+	if s.t.nodes == 0 || n.master.Cmp(s.t.tail.master) >= 0 {
+		return next, false, false, nil
+	}
+	from, more := n.last.Incr()
+	if !more {
+		return s.t.tail, true, true, nil
+	}
+	lo := append([]byte{pfxNode}, appendID(nil, from)...)
+	gi := s.newGroupIter(CFSub, lo, []byte{pfxNode + 1})
+	found := gi.valid
+	if found && (len(gi.key) != 17 || !next.decodeRec(decodeID(gi.key[1:]), gi.val)) {
+		err = errStreamCorruptNode
+	} else if !found {
+		err = gi.err
+	}
+	gi.close()
+	if err != nil || found {
+		return next, false, found, err
+	}
+	if s.groupWrote() {
+		// A node sealed by this group is only in its overlay.
+		it := s.tx.Iter(CFSub, s.m.ID, lo, []byte{pfxNode + 1}, false)
+		defer it.Close()
+		if it.Valid() {
+			k := it.Key()
+			if len(k) != 17 || !next.decodeRec(decodeID(k[1:]), it.Value()) {
+				return next, false, false, errStreamCorruptNode
+			}
+			return next, false, true, nil
+		}
+		if err := it.Err(); err != nil {
+			return next, false, false, err
+		}
+	}
+	return s.t.tail, true, true, nil
+}
+
+// removeNode drops node n. A removed head is followed by the next node; a
+// removed tail is replaced by the last sealed node, as the listpack before
+// it becomes the radix tree's last.
 func (s *Stream) removeNode(n *lpNode, isTail bool) error {
+	if n.master == s.t.head && s.t.nodes > 1 {
+		next, _, _, err := s.nodeAfter(n)
+		if err != nil {
+			return err
+		}
+		s.t.head = next.master
+	}
 	s.t.nodes--
 	s.dirty = true
 	if !isTail {
@@ -668,16 +744,17 @@ func (s *Stream) removeNode(n *lpNode, isTail bool) error {
 	}
 	s.t.tail = lpNode{}
 	if s.t.nodes == 0 {
+		s.t.head = StreamID{}
 		return nil
 	}
-	it := s.tx.Iter(CFSub, s.m.ID, []byte{pfxNode}, []byte{pfxNode + 1}, true)
+	lower := append([]byte(nil), s.nodeKey(s.t.head)...)
+	it := s.tx.Iter(CFSub, s.m.ID, lower, []byte{pfxNode + 1}, true)
 	defer it.Close()
 	if !it.Valid() {
 		if err := it.Err(); err != nil {
 			return err
 		}
-		s.t.nodes = 0
-		return nil
+		return errStreamCorruptNode
 	}
 	k := it.Key()
 	if len(k) != 17 || !s.t.tail.decodeRec(decodeID(k[1:]), it.Value()) {
@@ -692,8 +769,13 @@ func (s *Stream) nodeOf(id StreamID) (lpNode, bool, error) {
 	if s.t.nodes > 0 && id.Cmp(s.t.tail.master) >= 0 {
 		return s.t.tail, true, nil
 	}
+	lower := []byte{pfxNode}
+	if id.Cmp(s.t.head) >= 0 {
+		lower = s.nodeKey(s.t.head) // skip the records of trimmed nodes
+	}
+	lower = append([]byte(nil), lower...)
 	upper := append(s.nodeKey(id), 0)
-	it := s.tx.Iter(CFSub, s.m.ID, []byte{pfxNode}, upper, true)
+	it := s.tx.Iter(CFSub, s.m.ID, lower, upper, true)
 	defer it.Close()
 	var n lpNode
 	if !it.Valid() {
@@ -713,6 +795,9 @@ func (s *Stream) nodeOf(id StreamID) (lpNode, bool, error) {
 // descending), at most count of them (0: all), until fn returns false. It
 // returns how many it passed to fn.
 func (s *Stream) Range(start, end StreamID, count int64, rev bool, fn func(id StreamID, fv [][]byte) bool) (int64, error) {
+	// Nothing lies outside [first, last]: starting there skips the
+	// tombstones of trimmed or deleted entries.
+	start, end = maxID(start, s.t.first), minID(end, s.t.last)
 	if s.m.Count == 0 || start.Cmp(end) > 0 {
 		return 0, nil
 	}
@@ -796,7 +881,7 @@ func (s *Stream) Delete(ids []StreamID) (int64, error) {
 		if s.m.Count == 0 {
 			s.t.first = StreamID{}
 		} else if firstGone {
-			id, _, err := s.edgeID(false)
+			id, _, err := s.firstEntryFrom(s.t.first)
 			if err != nil {
 				return deleted, err
 			}
@@ -837,27 +922,13 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 		return 0, nil
 	}
 	var deleted int64
+	first := s.t.first // entries before it are gone
 	newFirst, firstKnown := StreamID{}, false
-	it := s.tx.Iter(CFSub, s.m.ID, []byte{pfxNode}, []byte{pfxNode + 1}, false)
-	defer it.Close()
-	tailDone := false
+	n, isTail, err := s.loadNode(s.t.head)
+	if err != nil {
+		return 0, err
+	}
 	for {
-		var n lpNode
-		isTail := false
-		if it.Valid() {
-			k := it.Key()
-			if len(k) != 17 || !n.decodeRec(decodeID(k[1:]), it.Value()) {
-				return deleted, errStreamCorruptNode
-			}
-		} else {
-			if err := it.Err(); err != nil {
-				return deleted, err
-			}
-			if tailDone || s.t.nodes == 0 {
-				break
-			}
-			n, isTail, tailDone = s.t.tail, true, true
-		}
 		if a.Strategy == TrimMaxLen && s.m.Count <= uint64(a.MaxLen) {
 			break
 		}
@@ -872,7 +943,7 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 			remove = n.last.Cmp(a.MinID) < 0
 		}
 		if remove {
-			if err := s.dropNodeEntries(&n); err != nil {
+			if err := s.dropNodeEntries(&n, first); err != nil {
 				return deleted, err
 			}
 			if err := s.removeNode(&n, isTail); err != nil {
@@ -880,8 +951,11 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 			}
 			s.m.Count -= entries
 			deleted += int64(entries)
-			if !isTail {
-				it.Next()
+			if s.t.nodes == 0 {
+				break
+			}
+			if n, isTail, err = s.loadNode(s.t.head); err != nil {
+				return deleted, err
 			}
 			continue
 		}
@@ -889,36 +963,8 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 			break
 		}
 		// Remove single entries from this node.
-		lo := appendID(nil, n.master)
-		var hi []byte
-		if e, ok := n.last.Incr(); ok {
-			hi = appendID(nil, e)
-		}
-		eit := s.tx.Iter(CFStream, s.m.ID, lo, hi, false)
 		var fromNode int64
-		for ; eit.Valid(); eit.Next() {
-			k := eit.Key()
-			if len(k) != 16 {
-				eit.Close()
-				return deleted, ErrCorrupt
-			}
-			id := decodeID(k)
-			stop := false
-			if a.Strategy == TrimMaxLen {
-				stop = s.m.Count <= uint64(a.MaxLen)
-			} else {
-				stop = id.Cmp(a.MinID) >= 0
-			}
-			if stop {
-				newFirst, firstKnown = id, true
-				break
-			}
-			s.tx.DelElem(CFStream, s.m.ID, s.entryKey(id))
-			s.m.Count--
-			fromNode++
-		}
-		err := eit.Err()
-		eit.Close()
+		newFirst, firstKnown, fromNode, err = s.trimInNode(&n, first, a)
 		if err != nil {
 			return deleted, err
 		}
@@ -936,7 +982,7 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 		case firstKnown:
 			s.t.first = newFirst
 		default:
-			id, _, err := s.edgeID(false)
+			id, _, err := s.firstEntryFrom(first)
 			if err != nil {
 				return deleted, err
 			}
@@ -946,26 +992,200 @@ func (s *Stream) Trim(a TrimArgs) (int64, error) {
 	return deleted, nil
 }
 
-// dropNodeEntries deletes the entries of node n.
-func (s *Stream) dropNodeEntries(n *lpNode) error {
-	lo := appendID(nil, n.master)
-	var hi []byte
+// groupIter walks the stream's keys of cf in [lo, hi) as the group sees
+// them, but in RocksDB only, without committing the group's pending writes
+// first (which Tx.Iter does, costing one RocksDB write per command in a
+// pipeline): keys the group deleted are skipped and values it rewrote are
+// read from its overlay. Keys the group created are not seen. Entry ids
+// and node master ids only grow, so such keys lie after every RocksDB key
+// of the range: a caller that runs out of RocksDB keys before it is done
+// goes on with Tx.Iter, and only if the group wrote to the stream.
+type groupIter struct {
+	tx    *Tx
+	cf    CF
+	it    *rawIter
+	key   []byte // element key, without the stream id
+	val   []byte
+	valid bool
+	err   error
+}
+
+func (s *Stream) newGroupIter(cf CF, lo, hi []byte) *groupIter {
+	lower := appendSubKey(nil, s.m.ID, lo)
+	var upper []byte
+	if hi != nil {
+		upper = appendSubKey(nil, s.m.ID, hi)
+	} else {
+		e := idPrefix(s.m.ID + 1)
+		upper = e[:]
+	}
+	g := &groupIter{tx: s.tx, cf: cf, it: s.tx.e.newIter(cf, lower, upper)}
+	g.it.SeekToFirst()
+	g.settle()
+	return g
+}
+
+// settle moves to the first key at or after the iterator's position that
+// the group has not deleted.
+func (g *groupIter) settle() {
+	g.valid = false
+	for ; g.it.Valid(); g.it.Next() {
+		k := g.it.Key()
+		g.key = append(g.key[:0], k.Data()...)
+		k.Free()
+		v, del, found := g.tx.ov.get(g.cf, g.key)
+		if found && del {
+			continue
+		}
+		if found {
+			g.val = append(g.val[:0], v...)
+		} else {
+			v := g.it.Value()
+			g.val = append(g.val[:0], v.Data()...)
+			v.Free()
+		}
+		g.key = g.key[8:]
+		g.valid = true
+		return
+	}
+	g.err = g.it.Err()
+}
+
+func (g *groupIter) next() {
+	g.it.Next()
+	g.settle()
+}
+
+func (g *groupIter) close() { g.it.Close() }
+
+// groupWrote reports whether the group holds uncommitted writes of the
+// stream, which a groupIter cannot see.
+func (s *Stream) groupWrote() bool {
+	_, dirty := s.tx.dirtyIDs[s.m.ID]
+	return dirty
+}
+
+// walkEntries calls fn for the entries in [from, n.last] of node n, in id
+// order, until fn returns false; through RocksDB first, then (when RocksDB
+// runs out early and the group wrote to the stream) through Tx.Iter.
+func (s *Stream) walkEntries(n *lpNode, from StreamID, fn func(id StreamID, k []byte) bool) error {
+	var hi []byte // exclusive bound; nil: the stream's end
 	if e, ok := n.last.Incr(); ok {
 		hi = appendID(nil, e)
 	}
+	gi := s.newGroupIter(CFStream, appendID(nil, from), hi)
+	var last StreamID
+	seen := false
+	for ; gi.valid; gi.next() {
+		if len(gi.key) != 16 {
+			gi.close()
+			return ErrCorrupt
+		}
+		last, seen = decodeID(gi.key), true
+		if !fn(last, gi.key) {
+			gi.close()
+			return nil
+		}
+	}
+	err := gi.err
+	gi.close()
+	if err != nil || !s.groupWrote() {
+		return err
+	}
+	if seen {
+		if last == n.last {
+			return nil
+		}
+		from, _ = last.Incr()
+	}
+	it := s.tx.Iter(CFStream, s.m.ID, appendID(nil, from), hi, false)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		k := it.Key()
+		if len(k) != 16 {
+			return ErrCorrupt
+		}
+		if !fn(decodeID(k), k) {
+			break
+		}
+	}
+	return it.Err()
+}
+
+// trimInNode deletes node n's entries from the head while the strategy
+// asks for it. When it stops at an entry, that entry is the new first.
+func (s *Stream) trimInNode(n *lpNode, first StreamID, a TrimArgs) (next StreamID, stopped bool, removed int64, err error) {
+	err = s.walkEntries(n, maxID(n.master, first), func(id StreamID, k []byte) bool {
+		if a.Strategy == TrimMaxLen && s.m.Count <= uint64(a.MaxLen) ||
+			a.Strategy == TrimMinID && id.Cmp(a.MinID) >= 0 {
+			next, stopped = id, true
+			return false
+		}
+		s.tx.DelElem(CFStream, s.m.ID, k)
+		s.m.Count--
+		removed++
+		return true
+	})
+	return next, stopped, removed, err
+}
+
+func minID(a, b StreamID) StreamID {
+	if a.Cmp(b) <= 0 {
+		return a
+	}
+	return b
+}
+
+func maxID(a, b StreamID) StreamID {
+	if a.Cmp(b) >= 0 {
+		return a
+	}
+	return b
+}
+
+// firstEntryFrom returns the first entry id at or after from (entries
+// before from are known to be gone, so their tombstones are not walked).
+func (s *Stream) firstEntryFrom(from StreamID) (StreamID, bool, error) {
+	gi := s.newGroupIter(CFStream, appendID(nil, from), nil)
+	found, err := gi.valid, gi.err
+	var id StreamID
+	if found {
+		if len(gi.key) != 16 {
+			err = ErrCorrupt
+		}
+		id = decodeID(gi.key)
+	}
+	gi.close()
+	if found || err != nil || !s.groupWrote() {
+		return id, found, err
+	}
+	_, err = s.Range(from, MaxStreamID, 1, false, func(e StreamID, _ [][]byte) bool {
+		id, found = e, true
+		return false
+	})
+	return id, found, err
+}
+
+// dropNodeEntries deletes the entries of node n (none is before first).
+func (s *Stream) dropNodeEntries(n *lpNode, first StreamID) error {
+	from := maxID(n.master, first)
 	if n.live > smallNode {
-		s.tx.DelElemRange(CFStream, s.m.ID, lo, hi)
+		var hi []byte
+		if e, ok := n.last.Incr(); ok {
+			hi = appendID(nil, e)
+		}
+		s.tx.DelElemRange(CFStream, s.m.ID, appendID(nil, from), hi)
 		return nil
 	}
 	if n.live == 0 {
 		return nil
 	}
-	it := s.tx.Iter(CFStream, s.m.ID, lo, hi, false)
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		s.tx.DelElem(CFStream, s.m.ID, it.Key())
-	}
-	return it.Err()
+	left := n.live
+	return s.walkEntries(n, from, func(_ StreamID, k []byte) bool {
+		s.tx.DelElem(CFStream, s.m.ID, k)
+		left--
+		return left > 0
+	})
 }
 
 // rangeHasTombstones is streamRangeHasTombstones with an open end: whether
@@ -1033,6 +1253,7 @@ type Group struct {
 	EntriesRead int64    // -1: unknown
 	Pending     uint64   // PEL size
 	NConsumers  uint64
+	pelLow      StreamID // no pending id is smaller
 	dirty       bool
 	deleted     bool
 	cons        []*Consumer // loaded consumers
@@ -1044,6 +1265,7 @@ type Consumer struct {
 	Seen    int64 // last interaction, unix ms
 	Active  int64 // last successful read or claim, unix ms (-1: never)
 	Pending uint64
+	pelLow  StreamID // none of its pending ids is smaller
 	dirty   bool
 	deleted bool
 }
@@ -1056,7 +1278,10 @@ type PendingEntry struct {
 	Deliveries   uint64
 }
 
-const groupRecLen = 48
+const (
+	groupRecLen    = 64
+	consumerRecLen = 40
+)
 
 func (s *Stream) groupKey(name []byte) []byte {
 	s.kb = append(s.kb[:0], pfxGroup)
@@ -1073,6 +1298,7 @@ func (g *Group) decode(b []byte) bool {
 	g.EntriesRead = int64(binary.BigEndian.Uint64(b[24:]))
 	g.Pending = binary.BigEndian.Uint64(b[32:])
 	g.NConsumers = binary.BigEndian.Uint64(b[40:])
+	g.pelLow = decodeID(b[48:])
 	return true
 }
 
@@ -1091,6 +1317,7 @@ func (g *Group) save() {
 	v = binary.BigEndian.AppendUint64(v, uint64(g.EntriesRead))
 	v = binary.BigEndian.AppendUint64(v, g.Pending)
 	v = binary.BigEndian.AppendUint64(v, g.NConsumers)
+	v = appendID(v, g.pelLow)
 	s.vb = v
 	s.tx.PutElem(CFSub, s.m.ID, s.groupKey(g.Name), v)
 	g.dirty = false
@@ -1125,7 +1352,8 @@ func (s *Stream) CreateGroup(name []byte, last StreamID, entriesRead int64) (boo
 	s.t.nextGID++
 	s.t.groups++
 	s.dirty = true
-	g = &Group{s: s, Name: append([]byte(nil), name...), gid: s.t.nextGID, Last: last, EntriesRead: entriesRead, dirty: true}
+	g = &Group{s: s, Name: append([]byte(nil), name...), gid: s.t.nextGID, Last: last, EntriesRead: entriesRead,
+		pelLow: MaxStreamID, dirty: true}
 	s.groups = append(s.groups, g)
 	return true, nil
 }
@@ -1183,20 +1411,23 @@ func (g *Group) consumerKey(name []byte) []byte {
 
 func (g *Group) putConsumer(c *Consumer) {
 	s := g.s
-	var v [24]byte
+	var v [consumerRecLen]byte
 	binary.BigEndian.PutUint64(v[:], uint64(c.Seen))
 	binary.BigEndian.PutUint64(v[8:], uint64(c.Active))
 	binary.BigEndian.PutUint64(v[16:], c.Pending)
+	binary.BigEndian.PutUint64(v[24:], c.pelLow.Ms)
+	binary.BigEndian.PutUint64(v[32:], c.pelLow.Seq)
 	s.tx.PutElem(CFSub, s.m.ID, g.consumerKey(c.Name), v[:])
 	c.dirty = false
 }
 
 func decodeConsumer(name, v []byte) (*Consumer, bool) {
-	if len(v) != 24 {
+	if len(v) != consumerRecLen {
 		return nil, false
 	}
 	return &Consumer{Name: name, Seen: int64(binary.BigEndian.Uint64(v)),
-		Active: int64(binary.BigEndian.Uint64(v[8:])), Pending: binary.BigEndian.Uint64(v[16:])}, true
+		Active: int64(binary.BigEndian.Uint64(v[8:])), Pending: binary.BigEndian.Uint64(v[16:]),
+		pelLow: decodeID(v[24:])}, true
 }
 
 // Consumer returns consumer name, nil if it does not exist. With create it
@@ -1225,7 +1456,7 @@ func (g *Group) Consumer(name []byte, create bool) (c *Consumer, created bool, e
 	if !create {
 		return nil, false, nil
 	}
-	c = &Consumer{Name: append([]byte(nil), name...), Seen: g.s.tx.Now(), Active: -1, dirty: true}
+	c = &Consumer{Name: append([]byte(nil), name...), Seen: g.s.tx.Now(), Active: -1, pelLow: MaxStreamID, dirty: true}
 	g.cons = append(g.cons, c)
 	g.NConsumers++
 	g.dirty = true
@@ -1249,7 +1480,8 @@ func (g *Group) DelConsumer(name []byte) (int64, bool, error) {
 	s := g.s
 	s.Save()
 	lo, hi := g.cpelRange(name)
-	it := s.tx.Iter(CFSub, s.m.ID, lo, hi, false)
+	from := append([]byte(nil), g.cpelKey(name, c.pelLow)...)
+	it := s.tx.Iter(CFSub, s.m.ID, from, hi, false)
 	var n uint64
 	for ; it.Valid(); it.Next() {
 		k := it.Key()
@@ -1381,12 +1613,32 @@ func (g *Group) assign(id StreamID, prev []byte, c *Consumer) error {
 		}
 		g.s.tx.DelElem(CFSub, g.s.m.ID, g.cpelKey(prev, id))
 		old.Pending--
+		old.pelLow = raiseLow(old.pelLow, id)
 		old.dirty = true
 	}
 	g.s.tx.PutElem(CFSub, g.s.m.ID, g.cpelKey(c.Name, id), nil)
 	c.Pending++
+	c.pelLow = minID(c.pelLow, id)
 	c.dirty = true
 	return nil
+}
+
+// raiseLow returns the PEL low-water mark after id, which was pending,
+// left: past id if it was the mark.
+func raiseLow(low, id StreamID) StreamID {
+	if low == id {
+		if next, ok := id.Incr(); ok {
+			return next
+		}
+	}
+	return low
+}
+
+// addPending counts a new entry id of the group PEL.
+func (g *Group) addPending(id StreamID) {
+	g.Pending++
+	g.pelLow = minID(g.pelLow, id)
+	g.dirty = true
 }
 
 // removeNACK deletes pending entry id owned by owner.
@@ -1398,8 +1650,10 @@ func (g *Group) removeNACK(id StreamID, owner []byte) error {
 	g.s.tx.DelElem(CFSub, g.s.m.ID, g.nackKey(id))
 	g.s.tx.DelElem(CFSub, g.s.m.ID, g.cpelKey(owner, id))
 	c.Pending--
+	c.pelLow = raiseLow(c.pelLow, id)
 	c.dirty = true
 	g.Pending--
+	g.pelLow = raiseLow(g.pelLow, id)
 	g.dirty = true
 	return nil
 }
@@ -1447,8 +1701,7 @@ func (g *Group) ReadNew(name []byte, count int64, noack bool, fn func(id StreamI
 		if found {
 			prev = old.consumer
 		} else {
-			g.Pending++
-			g.dirty = true
+			g.addPending(id)
 		}
 		g.putNACK(id, nack{time: now, count: 1, consumer: c.Name})
 		if err := g.assign(id, prev, c); err != nil {
@@ -1474,7 +1727,7 @@ func (g *Group) ReadHistory(c *Consumer, start StreamID, count int64, fn func(id
 	s := g.s
 	s.Save()
 	_, hi := g.cpelRange(c.Name)
-	lo := append([]byte(nil), g.cpelKey(c.Name, start)...)
+	lo := append([]byte(nil), g.cpelKey(c.Name, maxID(start, c.pelLow))...)
 	it := s.tx.Iter(CFSub, s.m.ID, lo, hi, false)
 	defer it.Close()
 	now := s.tx.Now()
@@ -1531,7 +1784,7 @@ func (g *Group) Ack(ids []StreamID) (int64, error) {
 func (g *Group) PendingBounds() (first, last StreamID, err error) {
 	s := g.s
 	s.Save()
-	lo := binary.BigEndian.AppendUint64([]byte{pfxNACK}, g.gid)
+	lo := append([]byte(nil), g.nackKey(g.pelLow)...)
 	hi := binary.BigEndian.AppendUint64([]byte{pfxNACK}, g.gid+1)
 	for i, rev := range []bool{false, true} {
 		it := s.tx.Iter(CFSub, s.m.ID, lo, hi, rev)
@@ -1567,9 +1820,20 @@ func (g *Group) PendingRange(start, end StreamID, count, minIdle int64, consumer
 	}
 	var lo, hi []byte
 	if consumer != nil {
+		c, _, err := g.Consumer(consumer, false)
+		if err != nil || c == nil {
+			return err
+		}
+		start = maxID(start, c.pelLow)
+		if start.Cmp(end) > 0 {
+			return nil
+		}
 		lo = append([]byte(nil), g.cpelKey(consumer, start)...)
 		hi = append([]byte(nil), g.cpelKey(consumer, end)...)
 	} else {
+		if start = maxID(start, g.pelLow); start.Cmp(end) > 0 {
+			return nil
+		}
 		lo = append([]byte(nil), g.nackKey(start)...)
 		hi = append([]byte(nil), g.nackKey(end)...)
 	}
@@ -1654,8 +1918,7 @@ func (g *Group) Claim(name []byte, ids []StreamID, a ClaimArgs, fn func(id Strea
 				continue
 			}
 			nk = nack{time: now, count: 1}
-			g.Pending++
-			g.dirty = true
+			g.addPending(id)
 		} else {
 			prev = nk.consumer
 			if a.MinIdle > 0 && now-nk.time < a.MinIdle {
@@ -1704,7 +1967,7 @@ func (g *Group) Claim(name []byte, ids []StreamID, a ClaimArgs, fn func(id Strea
 func (g *Group) AutoClaim(name []byte, minIdle int64, start StreamID, count int64, justID bool, fn func(id StreamID, fv [][]byte)) (next StreamID, deleted []StreamID, err error) {
 	s := g.s
 	s.Save()
-	lo := append([]byte(nil), g.nackKey(start)...)
+	lo := append([]byte(nil), g.nackKey(maxID(start, g.pelLow))...)
 	hi := binary.BigEndian.AppendUint64([]byte{pfxNACK}, g.gid+1)
 	it := s.tx.Iter(CFSub, s.m.ID, lo, hi, false)
 	defer it.Close()
