@@ -1865,7 +1865,7 @@ func (g *Group) PendingRange(start, end StreamID, count, minIdle int64, consumer
 				return ErrCorrupt
 			}
 		}
-		if minIdle > 0 && now-nk.time < minIdle {
+		if minIdle != 0 && now-nk.time < minIdle {
 			continue
 		}
 		count--

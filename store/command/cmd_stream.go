@@ -1635,15 +1635,20 @@ func xinfoGroups(c *Ctx, s *store.Stream) {
 	c.Out = append(c.Out, buf.b...)
 }
 
-// radixTreeNodes estimates XINFO STREAM's radix-tree-nodes: the shape of
-// Redis's radix tree depends on its insertion history, which DiskDB does
-// not keep; a node count of one compressed path and one leaf per listpack
-// (plus the head) is reported.
+// radixTreeNodes estimates XINFO STREAM's radix-tree-nodes. The shape of
+// Redis's radix tree of listpacks depends on the bytes of their ids and on
+// its insertion history, which DiskDB does not keep. The estimate (a
+// compressed path and a leaf per listpack, the head and one branching
+// node) is what Redis reports for up to three listpacks whose first ids
+// differ in their millisecond part, and close to it beyond.
 func radixTreeNodes(nodes uint64) int64 {
-	if nodes == 0 {
+	switch nodes {
+	case 0:
 		return 1
+	case 1:
+		return 2
 	}
-	return int64(2 * nodes)
+	return int64(2*nodes + 2)
 }
 
 func xinfoStream(c *Ctx, s *store.Stream) {
