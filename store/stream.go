@@ -63,8 +63,8 @@ import (
 //
 //	node record: last ms · seq · live u64 · deleted u64 · bytes u64 · fields-hash u64 · fields u64
 //
-// DEL, UNLINK and expiry drop everything through Tx.DeleteKey (the default
-// and stream CFs are both range-deleted under the id, see elementCFs).
+// DEL, UNLINK and expiry drop everything through Tx.DeleteKey, which
+// clears both the default and the stream CF under the id (elementCFs).
 
 // StreamID is the id of a stream entry.
 type StreamID struct{ Ms, Seq uint64 }

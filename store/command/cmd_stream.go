@@ -933,9 +933,15 @@ func serveXread(c *Ctx, a *xreadArgs) bool {
 }
 
 // xreadReplyNoData answers a read nothing could serve. Without BLOCK that
-// is the null reply; with BLOCK, until the blocking machinery registers the
-// client here (see the comment at the top of this file), the reply is the
-// one a timeout produces.
+// is the null reply. With BLOCK (a.block >= 0: the deadline in unix ms, 0
+// for none) the blocking machinery takes over here: keep a beyond the
+// command (its ids are final: "$" is already the last id, ">" is
+// store.MaxStreamID), register the client on a.keys, and when one is
+// signalled, in a Tx holding the keys' shards, reopen each stream
+// (c.openStream) and, for XREADGROUP, its group (gone: reply the NOGROUP
+// error, as Redis does when XGROUP DESTROY unblocks it), then call
+// serveXread; on the deadline reply c.NullArray(). Until then a BLOCK read
+// gets the reply its timeout would give, at once.
 func xreadReplyNoData(c *Ctx, a *xreadArgs) {
 	c.NullArray()
 }
