@@ -672,6 +672,7 @@ scan:
 // xreadArgs is a parsed XREAD or XREADGROUP.
 type xreadArgs struct {
 	group      bool     // XREADGROUP
+	groupGiven bool     // the GROUP option was seen
 	block      int64    // -1: no BLOCK; else the timeout (unix ms, 0: forever)
 	count      int64    // 0: all
 	noack      bool     // NOACK
@@ -681,7 +682,6 @@ type xreadArgs struct {
 	ids        []store.StreamID
 	streams    []*store.Stream // opened streams (nil: absent), deduplicated by key
 	groups     []*store.Group
-	newEntries []bool // XREADGROUP with ">" for this stream
 }
 
 // XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]
@@ -736,7 +736,7 @@ func xreadGeneric(c *Ctx, xreadgroup bool) {
 				c.Err(errXreadGroupOpt)
 				return
 			}
-			a.groupName, a.consumer = c.Args[i+1], c.Args[i+2]
+			a.groupName, a.consumer, a.groupGiven = c.Args[i+1], c.Args[i+2], true
 			i += 2
 		case eqFold(o, "noack"):
 			if !xreadgroup {
@@ -754,14 +754,13 @@ parsed:
 		c.Err(errSyntax)
 		return
 	}
-	if xreadgroup && a.groupName == nil {
+	if xreadgroup && !a.groupGiven {
 		c.Err(errXreadgroupMissing)
 		return
 	}
 	a.keys = c.Args[streamsArg : streamsArg+n]
 	a.ids = make([]store.StreamID, n)
 	a.streams = make([]*store.Stream, n)
-	a.newEntries = make([]bool, n)
 	if xreadgroup {
 		a.groups = make([]*store.Group, n)
 	}
