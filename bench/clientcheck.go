@@ -94,6 +94,9 @@ func ClientCheck(ctx context.Context, cfg ClientCheckConfig) ([]ClientCheckRow, 
 					if err != nil {
 						return nil, err
 					}
+					if len(res) > 0 && res[0].ErrorReply != "" {
+						return nil, fmt.Errorf("redis-benchmark got error replies: %s", res[0].ErrorReply)
+					}
 					for _, x := range res {
 						s := Sample{Run: r, Order: i, OpsPerSec: x.OpsPerSec, Ops: int64(cfg.Requests), Latency: x.Latency}
 						perM := x.CPUSeconds / float64(len(res)) / (float64(cfg.Requests) / 1e6)
@@ -117,6 +120,9 @@ func ClientCheck(ctx context.Context, cfg ClientCheckConfig) ([]ClientCheckRow, 
 					if err != nil {
 						return nil, err
 					}
+					if res.Errors > 0 {
+						return nil, fmt.Errorf("the generator got %d error replies, e.g. %s", res.Errors, strings.Join(res.ErrorSamples, " | "))
+					}
 					row.Generator = append(row.Generator, sampleOf(r, i, res))
 					row.GenCPU = append(row.GenCPU, (selfCPU()-cpu0).Seconds()/(float64(res.Ops)/1e6))
 					logf("run %d generator       -P %d: %s\n", r+1, p, res.Summary())
@@ -139,6 +145,9 @@ func rbLine(res []RBResult) string {
 	var parts []string
 	for _, x := range res {
 		parts = append(parts, fmt.Sprintf("%s %.0f ops/s p50 %.3f p99 %.3f ms", x.Test, x.OpsPerSec, x.Latency.P50, x.Latency.P99))
+	}
+	if len(res) > 0 && res[0].ErrorReply != "" {
+		parts = append(parts, "error replies, e.g. "+res[0].ErrorReply)
 	}
 	return strings.Join(parts, "; ")
 }

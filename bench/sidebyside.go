@@ -20,18 +20,19 @@ const (
 // SideConfig is a side-by-side benchmark: DiskDB and redis-server started
 // with matching persistence, the same workloads run on each, alternating.
 type SideConfig struct {
-	DiskDB         string   // the diskdb binary (required)
-	DiskDBArgs     []string // extra settings for DiskDB (--shards 2 ...)
-	RedisServer    string   // default "redis-server"
-	RedisBenchmark string   // default "redis-benchmark"
-	Dir            string   // parent of the servers' temporary data directories ("": os.TempDir)
-	Modes          []string // persistence modes to run; default none, everysec, always
-	Runs           int      // A/B pairs per row; default 3
-	Duration       time.Duration
-	Conns          int    // -c; default 50
-	KeySpace       uint64 // default 100000
-	ValueSize      int    // default 100
-	Only           string // a regexp: run only rows whose ID matches (see Job.ID)
+	DiskDB         string        // the diskdb binary (required)
+	DiskDBArgs     []string      // extra settings for DiskDB (--shards 2 ...)
+	RedisServer    string        // default "redis-server"
+	RedisBenchmark string        // default "redis-benchmark"
+	Dir            string        // parent of the servers' temporary data directories ("": os.TempDir)
+	Modes          []string      // persistence modes to run; default none, everysec, always
+	Runs           int           // A/B pairs per row; default 3
+	Duration       time.Duration // one generator run; default 3s (quick 1s)
+	RBDuration     time.Duration // aimed length of one redis-benchmark test; default 2s (quick 1s)
+	Conns          int           // -c; default 50
+	KeySpace       uint64        // default 100000
+	ValueSize      int           // default 100
+	Only           string        // a regexp: run only rows whose ID matches (see Job.ID)
 	IdleWait       time.Duration
 	Quick          bool // smoke-run defaults: 1 run, 1 s, small redis-benchmark counts, small memory row
 	Memory         bool // also run the memory row
@@ -61,6 +62,12 @@ func (c *SideConfig) Defaults() {
 		c.Duration = 3 * time.Second
 		if c.Quick {
 			c.Duration = time.Second
+		}
+	}
+	if c.RBDuration <= 0 {
+		c.RBDuration = 2 * time.Second
+		if c.Quick {
+			c.RBDuration = time.Second
 		}
 	}
 	if c.Conns <= 0 {
@@ -200,7 +207,8 @@ func SideBySide(ctx context.Context, cfg SideConfig) (*SideReport, error) {
 		Config: SideSettings{Runs: cfg.Runs, Duration: cfg.Duration.String(), Conns: cfg.Conns, KeySpace: cfg.KeySpace,
 			ValueSize: cfg.ValueSize, Quick: cfg.Quick, DiskDBArgs: cfg.DiskDBArgs, Modes: cfg.Modes}}
 	logf := func(format string, a ...any) { fmt.Fprintf(cfg.Log, format, a...) }
-	logf("%d rows, %d A/B runs each, %s per generator run; machine: %s\n", len(jobs), cfg.Runs, cfg.Duration, rep.Machine.Line())
+	logf("%d jobs, %d A/B runs each, %s per generator run, about %s per redis-benchmark test; expect about %.0f min; machine: %s\n",
+		len(jobs), cfg.Runs, cfg.Duration, cfg.RBDuration, Estimate(cfg, jobs).Minutes(), rep.Machine.Line())
 	defer func() { rep.Finished = time.Now(); rep.Machine.LoadEnd = loadAvg() }()
 
 	for _, mode := range cfg.Modes {
@@ -246,6 +254,7 @@ func runMode(ctx context.Context, cfg SideConfig, mode string, jobs []Job, rep *
 	}
 	defer r.Stop()
 	servers := map[string]*Server{KindDiskDB: d, KindRedis: r}
+	noted := map[*Comparison]bool{}
 
 	for _, j := range jobs {
 		rows := make([]*Comparison, len(j.Tests))
@@ -297,6 +306,12 @@ func runMode(ctx context.Context, cfg SideConfig, mode string, jobs []Job, rep *
 				}
 				for i, s := range samples {
 					s.Order = order
+					if s.Errors > 0 && !noted[rows[i]] {
+						noted[rows[i]] = true
+						note := fmt.Sprintf("%s/%s/%s/P%d: %s replied %d errors in run %d, e.g. %s; the row has no ratio",
+							mode, rows[i].Client, rows[i].Test, rows[i].Pipeline, kind, s.Errors, run+1, strings.Join(s.ErrorSamples, " | "))
+						rep.Notes = append(rep.Notes, note)
+					}
 					if kind == KindDiskDB {
 						rows[i].DiskDB = append(rows[i].DiskDB, s)
 					} else {
@@ -337,6 +352,10 @@ func runJob(ctx context.Context, cfg SideConfig, j Job, addr string, run, rbN in
 		out := make([]Sample, len(res))
 		for i, x := range res {
 			out[i] = Sample{Run: run, OpsPerSec: x.OpsPerSec, Ops: int64(rbN), Latency: x.Latency}
+			if x.ErrorReply != "" {
+				// At least one error reply; redis-benchmark does not count them.
+				out[i].Errors, out[i].ErrorSamples = 1, []string{x.ErrorReply}
+			}
 			if x.OpsPerSec > 0 {
 				out[i].Seconds = float64(rbN) / x.OpsPerSec
 			}
@@ -356,7 +375,7 @@ func runJob(ctx context.Context, cfg SideConfig, j Job, addr string, run, rbN in
 }
 
 // rbRequests picks redis-benchmark's -n so that a run lasts about
-// cfg.Duration per test on the slower server: from the generator's SET row
+// cfg.RBDuration per test on the slower server: from the generator's SET row
 // of the same mode and pipeline if it ran, else from fixed defaults.
 func rbRequests(cfg SideConfig, rows []*Comparison, mode string, p int) int {
 	for _, r := range rows {
@@ -364,7 +383,7 @@ func rbRequests(cfg SideConfig, rows []*Comparison, mode string, p int) int {
 			s := r.Summarize()
 			rate := math.Min(s.DiskDBOps, s.RedisOps)
 			if rate > 0 {
-				n := int(rate*cfg.Duration.Seconds()) / 1000 * 1000
+				n := int(rate*cfg.RBDuration.Seconds()) / 1000 * 1000
 				return min(max(n, 10000), 5000000)
 			}
 		}
@@ -378,4 +397,29 @@ func rbRequests(cfg SideConfig, rows []*Comparison, mode string, p int) int {
 		return 1000000
 	}
 	return 200000
+}
+
+// Estimate is a rough length of a side-by-side run of jobs: the measured
+// time plus about half a second per run for flushing, prefilling and
+// waiting for idle servers, plus the memory row.
+func Estimate(cfg SideConfig, jobs []Job) time.Duration {
+	const overhead = 500 * time.Millisecond
+	var d time.Duration
+	for _, j := range jobs {
+		per := cfg.Duration
+		if j.Client == ClientRB {
+			per = time.Duration(len(j.Tests)) * cfg.RBDuration
+		}
+		d += time.Duration(2*cfg.Runs) * (per + overhead)
+	}
+	if cfg.Memory {
+		m := cfg.MemoryConfig
+		m.Quick = cfg.Quick
+		m.Defaults()
+		// Loading at a pessimistic 100k keys/s, an idle wait, a warm-up and
+		// the GET runs of both rows.
+		d += time.Duration(float64(m.Keys)/100000*float64(time.Second)) + 15*time.Second +
+			2*(4*m.Duration+time.Duration(2*m.Runs)*(m.Duration+overhead))
+	}
+	return d
 }
