@@ -244,6 +244,7 @@ func memoryFlags(fs *flag.FlagSet, m *bench.MemoryConfig) {
 	fs.IntVar(&m.Pipeline, "memory-P", 16, "memory row: pipeline depth of the GET runs")
 	fs.IntVar(&m.Runs, "memory-runs", 0, "memory row: A/B runs per GET row (default 3; -quick 1)")
 	fs.DurationVar(&m.Duration, "memory-duration", 0, "memory row: length of one GET run (default 3s; -quick 1s)")
+	fs.DurationVar(&m.IdleWait, "memory-idle-wait", 0, "memory row: longest wait for background work after loading, before RSS is read (default 120s; -quick 10s)")
 }
 
 func resultPaths(md, out, stem string) (string, string, error) {
