@@ -47,13 +47,14 @@ func ComparisonTable(rows []*Comparison) string {
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		s := r.Summarize()
-		ratio := fmtRatio(s.Ratio)
+		ratio, p99Ratio := fmtRatio(s.Ratio), fmtRatio(s.P99Ratio)
 		if s.DiskDBErrors > 0 || s.RedisErrors > 0 {
-			ratio = "– (error replies)" // error replies are cheap: a ratio would flatter the side that failed
+			// Error replies are cheap: a ratio would flatter the side that failed.
+			ratio, p99Ratio = "– (error replies)", "–"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | **%s** | %s | %s | %s | %s / %s | %d / %d | %d |\n",
 			r.Mode, r.Client, r.Test, r.Pipeline, fmtOps(s.DiskDBOps), fmtOps(s.RedisOps), ratio,
-			fmtMs(s.DiskDBP99), fmtMs(s.RedisP99), fmtRatio(s.P99Ratio), fmtPct(s.DiskDBSpread), fmtPct(s.RedisSpread),
+			fmtMs(s.DiskDBP99), fmtMs(s.RedisP99), p99Ratio, fmtPct(s.DiskDBSpread), fmtPct(s.RedisSpread),
 			s.DiskDBErrors, s.RedisErrors, s.Runs)
 	}
 	return b.String()

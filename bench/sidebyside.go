@@ -109,7 +109,7 @@ func (j Job) ID() string {
 
 func genJob(mode, op string, p int, valueSize int) Job {
 	t := strings.ToUpper(op)
-	if op != "incr" {
+	if ops[op].Sized {
 		t += fmt.Sprintf(" %d B", valueSize)
 	}
 	return Job{Mode: mode, Client: ClientGen, Tests: []string{t}, Workload: op, Pipeline: p, Prefill: ops[op].Prefill != ""}
@@ -306,10 +306,10 @@ func runMode(ctx context.Context, cfg SideConfig, mode string, jobs []Job, rep *
 				}
 				for i, s := range samples {
 					s.Order = order
-					if s.Errors > 0 && !noted[rows[i]] {
+					if s.Errors > 0 && len(s.ErrorSamples) > 0 && !noted[rows[i]] {
 						noted[rows[i]] = true
 						note := fmt.Sprintf("%s/%s/%s/P%d: %s replied %d errors in run %d, e.g. %s; the row has no ratio",
-							mode, rows[i].Client, rows[i].Test, rows[i].Pipeline, kind, s.Errors, run+1, strings.Join(s.ErrorSamples, " | "))
+							mode, rows[i].Client, rows[i].Test, rows[i].Pipeline, kind, s.Errors, run+1, s.ErrorSamples[0])
 						rep.Notes = append(rep.Notes, note)
 					}
 					if kind == KindDiskDB {

@@ -15,7 +15,10 @@ import (
 // values are formatted straight into dst).
 type Op struct {
 	Name  string
-	Write bool // changes data (counts for the SET:GET-style ratio)
+	Write bool // changes data
+	// Sized: the op writes or reads a value of the configured size (its
+	// row names the size); members, scores and counters are not sized.
+	Sized bool
 	// Prefill is the op that makes the key exist, for reads (GET reads keys
 	// that SET wrote). Empty for writes.
 	Prefill string
@@ -39,12 +42,12 @@ const (
 )
 
 var ops = map[string]*Op{
-	"set": {Name: "set", Write: true, append: func(g *Gen, dst []byte) []byte {
+	"set": {Name: "set", Sized: true, Write: true, append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 3, "SET")
 		dst = g.appendKey(dst, prefixString)
 		return g.appendValue(dst)
 	}},
-	"get": {Name: "get", Prefill: "set", append: func(g *Gen, dst []byte) []byte {
+	"get": {Name: "get", Sized: true, Prefill: "set", append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 2, "GET")
 		return g.appendKey(dst, prefixString)
 	}},
@@ -52,33 +55,33 @@ var ops = map[string]*Op{
 		dst = appendHeader(dst, 2, "INCR")
 		return g.appendKey(dst, prefixCounter)
 	}},
-	"lpush": {Name: "lpush", Write: true, append: func(g *Gen, dst []byte) []byte {
+	"lpush": {Name: "lpush", Sized: true, Write: true, append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 3, "LPUSH")
 		dst = g.appendKey(dst, prefixList)
 		return g.appendValue(dst)
 	}},
-	"rpush": {Name: "rpush", Write: true, append: func(g *Gen, dst []byte) []byte {
+	"rpush": {Name: "rpush", Sized: true, Write: true, append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 3, "RPUSH")
 		dst = g.appendKey(dst, prefixList)
 		return g.appendValue(dst)
 	}},
-	"rpop": {Name: "rpop", Write: true, Prefill: "lpush", append: func(g *Gen, dst []byte) []byte {
+	"rpop": {Name: "rpop", Sized: true, Write: true, Prefill: "lpush", append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 2, "RPOP")
 		return g.appendKey(dst, prefixList)
 	}},
-	"lrange": {Name: "lrange", Prefill: "lpush", append: func(g *Gen, dst []byte) []byte {
+	"lrange": {Name: "lrange", Sized: true, Prefill: "lpush", append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 4, "LRANGE")
 		dst = g.appendKey(dst, prefixList)
 		dst = appendBulkString(dst, "0")
 		return appendBulkString(dst, "9")
 	}},
-	"hset": {Name: "hset", Write: true, append: func(g *Gen, dst []byte) []byte {
+	"hset": {Name: "hset", Sized: true, Write: true, append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 4, "HSET")
 		dst = g.appendKey(dst, prefixHash)
 		dst = g.appendMember(dst)
 		return g.appendValue(dst)
 	}},
-	"hget": {Name: "hget", Prefill: "hset", append: func(g *Gen, dst []byte) []byte {
+	"hget": {Name: "hget", Sized: true, Prefill: "hset", append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 3, "HGET")
 		dst = g.appendKey(dst, prefixHash)
 		return g.appendMember(dst)
@@ -105,14 +108,14 @@ var ops = map[string]*Op{
 		dst = appendBulkString(dst, "0")
 		return appendBulkString(dst, "9")
 	}},
-	"xadd": {Name: "xadd", Write: true, append: func(g *Gen, dst []byte) []byte {
+	"xadd": {Name: "xadd", Sized: true, Write: true, append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 5, "XADD")
 		dst = g.appendKey(dst, prefixStream)
 		dst = appendBulkString(dst, "*")
 		dst = appendBulkString(dst, "f")
 		return g.appendValue(dst)
 	}},
-	"json.set": {Name: "json.set", Write: true, append: func(g *Gen, dst []byte) []byte {
+	"json.set": {Name: "json.set", Sized: true, Write: true, append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 4, "JSON.SET")
 		dst = g.appendKey(dst, prefixJSON)
 		dst = appendBulkString(dst, "$")
@@ -128,7 +131,7 @@ var ops = map[string]*Op{
 		dst = append(dst, n...)
 		return append(dst, "}\r\n"...)
 	}},
-	"json.get": {Name: "json.get", Prefill: "json.set", append: func(g *Gen, dst []byte) []byte {
+	"json.get": {Name: "json.get", Sized: true, Prefill: "json.set", append: func(g *Gen, dst []byte) []byte {
 		dst = appendHeader(dst, 3, "JSON.GET")
 		dst = g.appendKey(dst, prefixJSON)
 		return appendBulkString(dst, "$.v")
