@@ -3,6 +3,7 @@ package command
 import (
 	"math"
 	"sync"
+	"time"
 
 	"github.com/diskdb/diskdb/proto"
 	"github.com/diskdb/diskdb/store"
@@ -12,13 +13,9 @@ import (
 // file parses arguments as redis-server 7.0 does (same checks, same order,
 // same errors) and formats the replies.
 //
-// Blocking (XREAD/XREADGROUP BLOCK): the option is parsed and validated;
-// when nothing can be served, xreadReplyNoData answers as a timeout would.
-// The blocking machinery hooks in there: register the client on the keys
-// of the read (xreadArgs holds everything needed to run serveXread again
-// when one of them is signalled), and signal readiness where Redis calls
-// signalKeyAsReady: after XADD (cmdXadd) and XGROUP DESTROY (xgroupDestroy,
-// which makes blocked XREADGROUP callers fail with NOGROUP).
+// Blocking (XREAD/XREADGROUP BLOCK): when nothing can be served the client
+// blocks on the keys of the read (xreadReplyNoData); XADD and XGROUP
+// DESTROY signal the key, and serveXreadBlocked answers from that stream.
 
 func init() {
 	register(
@@ -28,8 +25,8 @@ func init() {
 		&Spec{Name: "xrevrange", Arity: -4, Flags: FlagReadOnly, FirstKey: 1, LastKey: 1, Handler: cmdXrevrange, Group: "stream", Summary: "Returns the messages from a stream within a range of IDs in reverse order.", Since: "5.0.0"},
 		&Spec{Name: "xdel", Arity: -3, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Handler: cmdXdel, Group: "stream", Summary: "Returns the number of messages after removing them from a stream.", Since: "5.0.0"},
 		&Spec{Name: "xtrim", Arity: -4, Flags: FlagWrite, FirstKey: 1, LastKey: 1, Handler: cmdXtrim, Group: "stream", Summary: "Deletes messages from the beginning of a stream.", Since: "5.0.0"},
-		&Spec{Name: "xread", Arity: -4, Flags: FlagReadOnly | FlagBlocking, KeysFn: xreadKeys, Handler: cmdXread, Group: "stream", Summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", Since: "5.0.0"},
-		&Spec{Name: "xreadgroup", Arity: -7, Flags: FlagWrite | FlagBlocking, KeysFn: xreadKeys, Handler: cmdXreadgroup, Group: "stream", Summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", Since: "5.0.0"},
+		&Spec{Name: "xread", Arity: -4, Flags: FlagReadOnly | FlagBlocking, KeysFn: xreadKeys, Handler: cmdXread, Serve: serveXreadBlocked, Group: "stream", Summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", Since: "5.0.0"},
+		&Spec{Name: "xreadgroup", Arity: -7, Flags: FlagWrite | FlagBlocking, KeysFn: xreadKeys, Handler: cmdXreadgroup, Serve: serveXreadBlocked, Group: "stream", Summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", Since: "5.0.0"},
 		&Spec{Name: "xsetid", Arity: -3, Flags: FlagWrite | FlagDenyOOM | FlagFast, FirstKey: 1, LastKey: 1, Handler: cmdXsetid, Group: "stream", Summary: "An internal command for replicating stream values.", Since: "5.0.0"},
 		&Spec{Name: "xack", Arity: -4, Flags: FlagWrite | FlagFast, FirstKey: 1, LastKey: 1, Handler: cmdXack, Group: "stream", Summary: "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", Since: "5.0.0"},
 		&Spec{Name: "xpending", Arity: -3, Flags: FlagReadOnly, FirstKey: 1, LastKey: 1, Handler: cmdXpending, Group: "stream", Summary: "Returns the information and entries from a stream consumer group's pending entries list.", Since: "5.0.0"},
@@ -468,7 +465,7 @@ func cmdXadd(c *Ctx) {
 		}
 	}
 	s.Save()
-	// Blocking hook: signal key ready for blocked XREAD/XREADGROUP here.
+	c.Tx.SignalReady(c.DB, key) // serve blocked XREAD/XREADGROUP
 	c.replyID(id)
 }
 
@@ -811,7 +808,7 @@ parsed:
 		a.ids[i] = id
 	}
 	if !serveXread(c, &a) {
-		xreadReplyNoData(c, &a)
+		xreadReplyNoData(c, &a, streamsArg+n)
 	}
 }
 
@@ -931,18 +928,97 @@ func serveXread(c *Ctx, a *xreadArgs) bool {
 	return true
 }
 
-// xreadReplyNoData answers a read nothing could serve. Without BLOCK that
-// is the null reply. With BLOCK (a.block >= 0: the deadline in unix ms, 0
-// for none) the blocking machinery takes over here: keep a beyond the
-// command (its ids are final: "$" is already the last id, ">" is
-// store.MaxStreamID), register the client on a.keys, and when one is
-// signalled, in a Tx holding the keys' shards, reopen each stream
-// (c.openStream) and, for XREADGROUP, its group (gone: reply the NOGROUP
-// error, as Redis does when XGROUP DESTROY unblocks it), then call
-// serveXread; on the deadline reply c.NullArray(). Until then a BLOCK read
-// gets the reply its timeout would give, at once.
-func xreadReplyNoData(c *Ctx, a *xreadArgs) {
-	c.NullArray()
+// xreadReplyNoData answers a read nothing could serve: the null reply, or
+// with BLOCK (a.block >= 0: the deadline in unix ms, 0 for none) the client
+// blocks on a.keys. The arguments are rewritten first so that "$" becomes
+// the id it stood for now, as Redis resolves it once, at the call.
+func xreadReplyNoData(c *Ctx, a *xreadArgs, idsArg int) {
+	if a.block < 0 || !c.CanBlock() {
+		c.NullArray()
+		return
+	}
+	for i, arg := range c.Args[idsArg : idsArg+len(a.keys)] {
+		if len(arg) == 1 && arg[0] == '$' {
+			c.Args[idsArg+i] = []byte(a.ids[i].String())
+		}
+	}
+	var timeout time.Duration
+	if a.block > 0 {
+		timeout = time.Duration(max(a.block-c.Tx.Now(), 1)) * time.Millisecond
+	}
+	c.Block(a.keys, timeout, replyNullArray)
+}
+
+// serveXreadBlocked serves a blocked XREAD/XREADGROUP when key received
+// entries: it reads that stream only (the Tx holds only its shard), as
+// Redis replies with the stream that woke the client.
+func serveXreadBlocked(c *Ctx, key []byte) bool {
+	group := c.Spec.Name == "xreadgroup"
+	a := xreadArgs{group: group, block: -1}
+	streamsArg := 0
+	for i := 1; i < len(c.Args); i++ {
+		switch {
+		case c.is(i, "streams"):
+			streamsArg = i + 1
+			i = len(c.Args)
+		case c.is(i, "count") && i+1 < len(c.Args):
+			v, _ := proto.ParseInt(c.Args[i+1])
+			a.count = max(v, 0)
+			i++
+		case c.is(i, "block") && i+1 < len(c.Args):
+			i++
+		case c.is(i, "group") && i+2 < len(c.Args):
+			a.groupName, a.consumer = c.Args[i+1], c.Args[i+2]
+			i += 2
+		case c.is(i, "noack"):
+			a.noack = true
+		}
+	}
+	n := (len(c.Args) - streamsArg) / 2
+	at := -1
+	for i := 0; i < n; i++ {
+		if string(c.Args[streamsArg+i]) == string(key) {
+			at = i
+			break
+		}
+	}
+	if streamsArg == 0 || at < 0 {
+		return false
+	}
+	a.keys = [][]byte{key}
+	a.ids = make([]store.StreamID, 1)
+	a.streams = make([]*store.Stream, 1)
+	st, ok := c.openStream(key)
+	if !ok {
+		return true // the key holds another type now: the error is the reply
+	}
+	if st == nil {
+		return false
+	}
+	a.streams[0] = st
+	if group {
+		g, err := st.Group(a.groupName)
+		if err != nil {
+			c.StoreErr(err)
+			return true
+		}
+		if g == nil {
+			c.Err(nogroupErr(nogroupXreadgroup, key, a.groupName))
+			return true
+		}
+		a.groups = []*store.Group{g}
+	}
+	arg := c.Args[streamsArg+n+at]
+	if len(arg) == 1 && arg[0] == '>' {
+		a.ids[0] = store.MaxStreamID
+	} else {
+		id, ok := parseStreamID(arg, 0, true, nil)
+		if !ok {
+			return false
+		}
+		a.ids[0] = id
+	}
+	return serveXread(c, &a)
 }
 
 // --- XSETID ---
@@ -1153,8 +1229,7 @@ func xgroupDestroy(c *Ctx, s *store.Stream, g *store.Group) {
 	}
 	s.Save()
 	c.Tx.Notify(c.DB, "xgroup-destroy", c.Args[2])
-	// Blocking hook: signal the key ready so blocked XREADGROUP callers
-	// get NOGROUP.
+	c.Tx.SignalReady(c.DB, c.Args[2]) // blocked XREADGROUP callers get NOGROUP
 	c.Int(1)
 }
 
