@@ -146,6 +146,7 @@ type slotCount struct{ keys, expires int64 }
 type Stats struct {
 	ExpiredKeys    atomic.Int64
 	Commits        atomic.Int64
+	Entries        atomic.Int64 // records written to RocksDB (after coalescing)
 	CommitErrors   atomic.Int64
 	CacheHits      atomic.Int64
 	CacheMisses    atomic.Int64
