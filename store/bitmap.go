@@ -164,17 +164,17 @@ const (
 // BitOp stores op applied to the strings at srcs (absent keys read as empty
 // strings; NOT takes one source) at dst without expiry, replacing any value
 // of any type, or deletes dst when every source is empty. It returns the
-// result's length, the longest source's; ErrWrongType when a source is not
-// a string. The Tx must hold the shards of dst and of every source. A
+// result's length, the longest source's, and whether it deleted dst;
+// ErrWrongType when a source is not a string. The Tx must hold the shards of dst and of every source. A
 // result longer than stringInlineMax is built chunk by chunk, visiting
 // only the chunks the sources store (but every chunk for NOT).
-func (tx *Tx) BitOp(db int, op BitOpKind, dst []byte, srcs [][]byte) (int64, error) {
+func (tx *Tx) BitOp(db int, op BitOpKind, dst []byte, srcs [][]byte) (n int64, deleted bool, err error) {
 	metas := make([]*Meta, len(srcs))
 	var maxLen int64
 	for i, k := range srcs {
 		m, ok, err := tx.LookupType(db, k, TypeString)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if !ok {
 			continue
@@ -187,7 +187,7 @@ func (tx *Tx) BitOp(db int, op BitOpKind, dst []byte, srcs [][]byte) (int64, err
 	}
 	dm, dok, err := tx.Lookup(db, dst)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	var old *Meta
 	if dok {
@@ -197,7 +197,7 @@ func (tx *Tx) BitOp(db int, op BitOpKind, dst []byte, srcs [][]byte) (int64, err
 		if dok {
 			tx.DeleteKey(db, dst, old)
 		}
-		return 0, nil
+		return 0, dok, nil
 	}
 	if maxLen <= stringInlineMax {
 		res := make([]byte, maxLen)
@@ -205,25 +205,25 @@ func (tx *Tx) BitOp(db int, op BitOpKind, dst []byte, srcs [][]byte) (int64, err
 			var v []byte
 			if m != nil {
 				if v, err = tx.StringValue(m); err != nil {
-					return 0, err
+					return 0, false, err
 				}
 			}
 			combine(op, res, v, i == 0)
 		}
-		return maxLen, tx.SetString(db, dst, res, 0, old)
+		return maxLen, false, tx.SetString(db, dst, res, 0, old)
 	}
 	id, err := tx.NewID()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if err := tx.bitOpChunks(op, id, metas, maxLen); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if dok {
 		tx.DeleteKey(db, dst, old)
 	}
 	tx.PutMeta(db, dst, &Meta{Type: TypeString, ID: id, Count: uint64(maxLen), chunked: true}, nil)
-	return maxLen, nil
+	return maxLen, false, nil
 }
 
 // combine applies op to res with source v (zero-padded to len(res)); first
