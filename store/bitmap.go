@@ -342,9 +342,11 @@ func (tx *Tx) bitOpChunks(op BitOpKind, id uint64, metas []*Meta, maxLen int64) 
 			var v []byte
 			if c.idx == i {
 				v = c.data
-				c.next()
 			}
 			combine(BitNot, out, v, true)
+			if c.idx == i {
+				c.next() // after the use: it invalidates c.data
+			}
 			put(i)
 		}
 	case BitAnd:
