@@ -25,22 +25,20 @@ func (tx *Tx) SetBit(db int, key []byte, off uint64, on bool) (old, changed bool
 	}
 	byteOff := int64(off >> 3)
 	mask := byte(1) << (7 - off&7)
-	var b [1]byte
-	if err := e.ReadAt(b[:], byteOff); err != nil {
-		return false, false, err
-	}
-	old = b[0]&mask != 0
-	if e.Exists() && byteOff < e.Len() && old == on {
-		return old, false, nil
-	}
-	err = e.Update(byteOff, 1, func(w []byte) {
+	grows := !e.Exists() || byteOff >= e.Len()
+	err = e.Update(byteOff, 1, func(w []byte) bool {
+		old = w[0]&mask != 0
+		if old == on {
+			return false
+		}
 		if on {
 			w[0] |= mask
 		} else {
 			w[0] &^= mask
 		}
+		return true
 	})
-	return old, err == nil, err
+	return old, err == nil && (grows || old != on), err
 }
 
 // GetBit returns bit off of the string at key (false past its end or when

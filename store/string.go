@@ -335,12 +335,14 @@ func (e *StringEditor) ReadAt(dst []byte, off int64) error {
 // off is past it, and creates the key when absent. The caller bounds
 // off+len(src) (proto-max-bulk-len).
 func (e *StringEditor) WriteAt(src []byte, off int64) error {
-	return e.edit(off, len(src), func(w []byte) { copy(w, src) })
+	return e.edit(off, len(src), func(w []byte) bool { copy(w, src); return true })
 }
 
-// Update calls fn with a view of bytes [off, off+n), holding their current
-// content (zeros past the end), and stores what fn leaves there.
-func (e *StringEditor) Update(off int64, n int, fn func(w []byte)) error {
+// Update calls fn with a copy of bytes [off, off+n) (zeros past the end);
+// when fn reports a change, what it left there is stored. The string grows
+// to off+n (or is created) either way. A chunked value has only the chunks
+// of the range read, once, and rewritten.
+func (e *StringEditor) Update(off int64, n int, fn func(w []byte) bool) error {
 	return e.edit(off, n, fn)
 }
 
@@ -353,7 +355,7 @@ func (e *StringEditor) Grow(n int64) error {
 	return e.edit(n, 0, nil)
 }
 
-func (e *StringEditor) edit(off int64, n int, fn func(w []byte)) error {
+func (e *StringEditor) edit(off int64, n int, fn func(w []byte) bool) error {
 	tx := e.tx
 	cur := e.Len()
 	newLen := max(cur, off+int64(n))
@@ -363,14 +365,22 @@ func (e *StringEditor) edit(off int64, n int, fn func(w []byte)) error {
 		old, exp = &e.m, e.m.Expire
 	}
 	if !e.m.chunked || !e.found {
+		var body []byte
+		if e.found {
+			body = e.m.Body
+		}
+		win := make([]byte, n)
+		if off < int64(len(body)) {
+			copy(win, body[off:])
+		}
+		changed := fn != nil && fn(win)
+		if !changed && e.found && newLen == cur {
+			return nil
+		}
 		if newLen <= stringInlineMax {
 			buf := make([]byte, newLen)
-			if e.found {
-				copy(buf, e.m.Body)
-			}
-			if fn != nil {
-				fn(buf[off : off+int64(n)])
-			}
+			copy(buf, body)
+			copy(buf[off:], win)
 			nm := Meta{Type: TypeString, Expire: exp, Body: buf}
 			tx.PutMeta(e.db, e.key, &nm, old)
 			e.m, e.found = nm, true
@@ -381,22 +391,21 @@ func (e *StringEditor) edit(off int64, n int, fn func(w []byte)) error {
 		if err != nil {
 			return err
 		}
-		if e.found {
-			tx.putChunks(id, e.m.Body)
-		}
-		nm := Meta{Type: TypeString, Expire: exp, ID: id, Count: uint64(cur), chunked: true}
+		tx.putChunks(id, body)
 		if n > 0 {
-			if err := tx.editChunks(id, off, n, fn); err != nil {
+			if _, err := tx.editChunks(id, off, n, func(w []byte) bool { copy(w, win); return true }); err != nil {
 				return err
 			}
 		}
-		nm.Count = uint64(newLen)
+		nm := Meta{Type: TypeString, Expire: exp, ID: id, Count: uint64(newLen), chunked: true}
 		tx.PutMeta(e.db, e.key, &nm, old)
 		e.m, e.found = nm, true
 		return nil
 	}
-	if n > 0 {
-		if err := tx.editChunks(e.m.ID, off, n, fn); err != nil {
+	changed := false
+	if n > 0 && fn != nil {
+		var err error
+		if changed, err = tx.editChunks(e.m.ID, off, n, fn); err != nil {
 			return err
 		}
 	}
@@ -405,16 +414,16 @@ func (e *StringEditor) edit(off int64, n int, fn func(w []byte)) error {
 		nm.Count = uint64(newLen)
 		tx.PutMeta(e.db, e.key, &nm, old)
 		e.m = nm
-	} else if n > 0 {
+	} else if changed {
 		tx.modified(e.db, e.key) // the metadata stays: tell WATCH
 	}
 	return nil
 }
 
 // editChunks lets fn rewrite bytes [off, off+n) of chunked string id (n >
-// 0) and stores the chunks it covers: changed ones put, ones left all zero
-// deleted.
-func (tx *Tx) editChunks(id uint64, off int64, n int, fn func(w []byte)) error {
+// 0); when fn reports a change it stores the chunks the range covers:
+// changed ones put, ones left all zero deleted.
+func (tx *Tx) editChunks(id uint64, off int64, n int, fn func(w []byte) bool) (bool, error) {
 	first, last := off/stringChunk, (off+int64(n)-1)/stringChunk
 	win := make([]byte, (last-first+1)*stringChunk)
 	stored := make([]bool, last-first+1)
@@ -424,10 +433,12 @@ func (tx *Tx) editChunks(id uint64, off int64, n int, fn func(w []byte)) error {
 		return true
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	start := off - first*stringChunk
-	fn(win[start : start+int64(n)])
+	if !fn(win[start : start+int64(n)]) {
+		return false, nil
+	}
 	for i := first; i <= last; i++ {
 		j := i - first
 		data := trimZeros(win[j*stringChunk : (j+1)*stringChunk])
@@ -439,7 +450,7 @@ func (tx *Tx) editChunks(id uint64, off int64, n int, fn func(w []byte)) error {
 			tx.DelElem(CFSub, id, k[:])
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // StringFits reports whether a string of cur+add bytes stays within limit

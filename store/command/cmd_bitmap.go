@@ -410,62 +410,32 @@ func bitfieldGeneric(c *Ctx, readOnlyCmd bool) {
 		byteOff := int64(op.off >> 3)
 		rel := op.off & 7
 		span := int((rel + uint64(op.width) + 7) / 8)
-		if err := ed.ReadAt(buf[:span], byteOff); err != nil {
-			c.Out = c.Out[:start]
-			c.StoreErr(err)
-			return
-		}
-		raw := store.FieldGet(buf[:], rel, op.width)
+		var err error
 		if op.op == bfGet {
-			if op.signed {
-				c.Int(signExtend(raw, op.width))
-			} else {
-				c.Int(int64(raw))
-			}
-			continue
-		}
-		changes++
-		var reply int64
-		var newval uint64
-		var overflow bool
-		if op.signed {
-			oldv := signExtend(raw, op.width)
-			if op.op == bfIncrBy {
-				wrapped, ovf := signedOverflow(oldv, op.arg, op.width, op.ow)
-				nv := oldv + op.arg
-				if ovf {
-					nv = wrapped
+			if err = ed.ReadAt(buf[:span], byteOff); err == nil {
+				raw := store.FieldGet(buf[:], rel, op.width)
+				if op.signed {
+					c.Int(signExtend(raw, op.width))
+				} else {
+					c.Int(int64(raw))
 				}
-				newval, reply, overflow = uint64(nv), nv, ovf
-			} else {
-				nv := op.arg
-				if wrapped, ovf := signedOverflow(nv, 0, op.width, op.ow); ovf {
-					nv, overflow = wrapped, true
-				}
-				newval, reply = uint64(nv), oldv
 			}
 		} else {
-			if op.op == bfIncrBy {
-				nv := raw + uint64(op.arg)
-				if wrapped, ovf := unsignedOverflow(raw, op.arg, op.width, op.ow); ovf {
-					nv, overflow = wrapped, true
+			changes++
+			err = ed.Update(byteOff, span, func(w []byte) bool {
+				copy(buf[:], w)
+				newval, reply, ok := bitfieldWrite(op, store.FieldGet(buf[:], rel, op.width))
+				if !ok {
+					c.Null() // overflow under FAIL: nothing written
+					return false
 				}
-				newval, reply = nv, int64(nv)
-			} else {
-				nv := uint64(op.arg)
-				if wrapped, ovf := unsignedOverflow(nv, 0, op.width, op.ow); ovf {
-					nv, overflow = wrapped, true
-				}
-				newval, reply = nv, int64(raw)
-			}
+				c.Int(reply)
+				store.FieldSet(buf[:], rel, op.width, newval)
+				copy(w, buf[:span])
+				return true
+			})
 		}
-		if overflow && op.ow == bfFail {
-			c.Null()
-			continue
-		}
-		c.Int(reply)
-		store.FieldSet(buf[:], rel, op.width, newval)
-		if err := ed.WriteAt(buf[:span], byteOff); err != nil {
+		if err != nil {
 			c.Out = c.Out[:start]
 			c.StoreErr(err)
 			return
@@ -474,6 +444,44 @@ func bitfieldGeneric(c *Ctx, readOnlyCmd bool) {
 	if changes > 0 {
 		c.Tx.Notify(c.DB, "setbit", c.Args[1])
 	}
+}
+
+// bitfieldWrite computes a SET or INCRBY over the field's current raw
+// bits: the bits to store, the reply (SET: the old value, INCRBY: the new
+// one), and ok == false when the operation overflows under FAIL.
+func bitfieldWrite(op *bitfieldOp, raw uint64) (newval uint64, reply int64, ok bool) {
+	overflow := false
+	if op.signed {
+		oldv := signExtend(raw, op.width)
+		if op.op == bfIncrBy {
+			nv := oldv + op.arg
+			if wrapped, ovf := signedOverflow(oldv, op.arg, op.width, op.ow); ovf {
+				nv, overflow = wrapped, true
+			}
+			newval, reply = uint64(nv), nv
+		} else {
+			nv := op.arg
+			if wrapped, ovf := signedOverflow(nv, 0, op.width, op.ow); ovf {
+				nv, overflow = wrapped, true
+			}
+			newval, reply = uint64(nv), oldv
+		}
+	} else {
+		if op.op == bfIncrBy {
+			nv := raw + uint64(op.arg)
+			if wrapped, ovf := unsignedOverflow(raw, op.arg, op.width, op.ow); ovf {
+				nv, overflow = wrapped, true
+			}
+			newval, reply = nv, int64(nv)
+		} else {
+			nv := uint64(op.arg)
+			if wrapped, ovf := unsignedOverflow(nv, 0, op.width, op.ow); ovf {
+				nv, overflow = wrapped, true
+			}
+			newval, reply = nv, int64(raw)
+		}
+	}
+	return newval, reply, !(overflow && op.ow == bfFail)
 }
 
 // signExtend reads the low width bits of v as a two's complement integer.
