@@ -47,7 +47,7 @@ import (
 const stringChunk = 4096
 
 // stringInlineMax is the longest string kept inline in its metadata record.
-// Measured (BenchmarkStringLayout, see README "Architecture"): at 16 KiB an
+// Measured (BenchmarkStringLayout, README "Architecture"): at 16 KiB an
 // inline SETBIT already costs more than a chunked one, while GET of a
 // chunked value costs an iterator instead of one cached read.
 var stringInlineMax int64 = 16 << 10
