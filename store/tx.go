@@ -397,7 +397,7 @@ func (tx *Tx) deleteKey(db int, key []byte, m *Meta, expired bool) {
 		tx.del(CFExpire, tx.k2)
 	}
 	tx.countKey(db, key, -1, -b2i(m.Expire != 0))
-	if isCollection(m.Type) {
+	if m.hasElements() {
 		tx.dropElements(m)
 	}
 	if expired {

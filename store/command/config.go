@@ -108,7 +108,7 @@ var params = []*Param{
 	{Name: "set-max-listpack-value", Default: "64", Kind: kMem, Min: 0, Max: math.MaxInt64},
 	{Name: "zset-max-listpack-entries", Aliases: []string{"zset-max-ziplist-entries"}, Default: "128", Kind: kInt, Min: 0, Max: math.MaxInt64},
 	{Name: "zset-max-listpack-value", Aliases: []string{"zset-max-ziplist-value"}, Default: "64", Kind: kMem, Min: 0, Max: math.MaxInt64},
-	{Name: "hll-sparse-max-bytes", Default: "3000", Kind: kMem, Min: 0, Max: math.MaxInt64},
+	{Name: "hll-sparse-max-bytes", Default: "3000", Kind: kMem, Min: 0, Max: math.MaxInt64, Help: "largest sparse HyperLogLog, bytes; bigger ones turn dense"},
 	{Name: "stream-node-max-bytes", Default: "4096", Kind: kMem, Min: 0, Max: math.MaxInt64},
 	{Name: "stream-node-max-entries", Default: "100", Kind: kInt, Min: 0, Max: math.MaxInt64},
 	{Name: "activerehashing", Default: "yes", Kind: kBool},
