@@ -96,11 +96,11 @@ type loop struct {
 	batch []cqe
 	pool  [][]byte // send buffers of cap ≤ poolMaxCap
 
-	wakeArmed    bool
-	wakeStopSent bool
-	stopping     bool
-	timerArmed   bool
-	timeout      unix.Timespec
+	wakeArmed     bool
+	wakeStopSent  bool
+	stopping      bool
+	timerArmed    bool
+	timeout       unix.Timespec
 	lastAcceptErr time.Time
 
 	// Shared with other goroutines.
