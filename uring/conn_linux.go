@@ -36,6 +36,7 @@ type conn struct {
 	recvOn  bool // a receive is armed
 	sending bool // a send is in flight
 	paused  bool // not read: too much unsent output or queued input
+	held    bool // a wake-up waits for the output to drain (Serve would add more)
 	closing bool // close once the output is sent
 	inDirty bool // listed in l.dirty
 	shut    bool // closed for the command layer; the socket waits for ops == 0
@@ -241,6 +242,13 @@ func (l *loop) flushConn(c *conn) {
 func (l *loop) flow(c *conn) {
 	o := &l.s.opts
 	pending := len(c.out) + len(c.snd) - c.sndOff
+	if c.held && pending <= o.OutLimit/2 {
+		c.held = false
+		if c.woken.Load() {
+			l.serveConn(c, nil) // marks c dirty: flow runs again
+			return
+		}
+	}
 	inHigh := false
 	if c.fed >= fedCheck {
 		b := c.cl.Backlog()

@@ -422,6 +422,12 @@ func (l *loop) drainWakes() {
 			l.markDirty(c)
 		}
 		if c.woken.Load() {
+			if len(c.out)+len(c.snd)-c.sndOff > l.s.opts.OutLimit {
+				// Serve would run the next batch and add to the output:
+				// wait until the peer reads (flow serves it then).
+				c.held = true
+				continue
+			}
 			l.serveConn(c, nil)
 		}
 	}
