@@ -165,7 +165,9 @@ func (l *loop) onRecv(c *conn, res int32, flags uint32) {
 		l.teardown(c)
 	default:
 		switch syscall.Errno(-res) {
-		case syscall.ENOBUFS, syscall.EAGAIN, syscall.EINTR, syscall.ECANCELED:
+		case syscall.ENOBUFS:
+			l.nobufs++
+		case syscall.EAGAIN, syscall.EINTR, syscall.ECANCELED:
 			// Out of buffers (they are back by now), interrupted, or
 			// cancelled by a pause: armed again below unless paused.
 		default:
@@ -260,6 +262,7 @@ func (l *loop) flow(c *conn) {
 	switch {
 	case !c.paused && (pending > o.OutLimit || inHigh):
 		c.paused = true
+		l.pauses++
 		if c.recvOn && l.feat.multishotRecv {
 			sqe := l.sqe()
 			sqe.PrepareCancel64(userData(opRecv, c.gen, c.id), 0)

@@ -102,6 +102,9 @@ type loop struct {
 	timerArmed    bool
 	timeout       unix.Timespec
 	lastAcceptErr time.Time
+	pauses        int // connections paused by back-pressure (tests)
+	held          int // wake-ups held back by back-pressure (tests)
+	nobufs        int // receives that found no provided buffer (tests)
 
 	// Shared with other goroutines.
 	wmu     sync.Mutex
@@ -426,6 +429,7 @@ func (l *loop) drainWakes() {
 				// Serve would run the next batch and add to the output:
 				// wait until the peer reads (flow serves it then).
 				c.held = true
+				l.held++
 				continue
 			}
 			l.serveConn(c, nil)

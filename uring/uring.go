@@ -35,7 +35,7 @@ type Options struct {
 
 	Entries uint32 // submission queue entries per ring (4096; completion queue: twice that)
 	BufSize int    // size of one provided receive buffer, bytes (16 KiB)
-	Bufs    int    // provided receive buffers per ring, a power of two (256)
+	Bufs    int    // provided receive buffers per ring, a power of two (512)
 
 	// OutLimit is the unsent output, bytes, above which a connection is not
 	// read until it drains below half of it (64 MiB).
@@ -62,7 +62,7 @@ func (o *Options) ensureDefaults() {
 		o.BufSize = 16 << 10
 	}
 	if o.Bufs <= 0 {
-		o.Bufs = 256
+		o.Bufs = 512
 	}
 	for o.Bufs&(o.Bufs-1) != 0 {
 		o.Bufs &= o.Bufs - 1 // round down to a power of two
