@@ -102,6 +102,7 @@ type loop struct {
 	timerArmed    bool
 	timeout       unix.Timespec
 	lastAcceptErr time.Time
+	view          *ringView
 	pauses        int // connections paused by back-pressure (tests)
 	held          int // wake-ups held back by back-pressure (tests)
 	nobufs        int // receives that found no provided buffer (tests)
@@ -115,8 +116,9 @@ type loop struct {
 	force   atomic.Bool
 }
 
-// run is the reactor's goroutine: it owns an OS thread (the ring is set up
-// single-issuer, and task work runs on the submitting thread).
+// run is the reactor's goroutine. It owns its OS thread for good: the ring
+// is single-issuer, completions run as task work on the thread that
+// submitted, and the registered ring descriptor is per thread.
 func (l *loop) run() {
 	runtime.LockOSThread()
 	defer close(l.done)
@@ -144,11 +146,12 @@ func (l *loop) setup() error {
 	}
 	l.efd = efd
 	l.efdIn = new([8]byte)
-	// Fastest first: one issuer with task work run only when we enter the
-	// kernel to reap (6.1), then cooperative task work (5.19), then plain.
+	// Fastest first: one issuer whose task work runs only when it enters
+	// the kernel to reap (6.1), then cooperative task work (5.19), then
+	// plain. IORING_SQ_TASKRUN then tells when entering is needed.
 	l.ring = giouring.NewRing()
 	flagSets := []uint32{
-		giouring.SetupSingleIssuer | giouring.SetupDeferTaskrun,
+		giouring.SetupSingleIssuer | giouring.SetupDeferTaskrun | giouring.SetupTaskrunFlag,
 		giouring.SetupCoopTaskrun | giouring.SetupTaskrunFlag,
 		0,
 	}
@@ -163,6 +166,10 @@ func (l *loop) setup() error {
 		l.ring = nil
 		return fmt.Errorf("%w: io_uring_setup: %v", ErrUnavailable, err)
 	}
+	l.view = viewOf(l.ring)
+	// A registered ring descriptor spares io_uring_enter a file lookup;
+	// without it (an error) the plain descriptor serves.
+	_, _ = l.ring.RegisterRingFd()
 	l.bufs, err = newBufRing(l.ring, l.s.opts.Bufs, l.s.opts.BufSize)
 	if err != nil {
 		return fmt.Errorf("%w: provided-buffer ring: %v", ErrUnavailable, err)
@@ -247,33 +254,46 @@ func (l *loop) serve() {
 	}
 }
 
-// enter submits the prepared requests and waits for one completion, unless
-// work is already queued.
+// enter is the iteration's one io_uring_enter: it submits what the
+// iteration prepared and collects completions, waiting for one when there
+// is nothing else to do. It skips the call when nothing is prepared and no
+// completion waits in the kernel.
 func (l *loop) enter() error {
+	wait := l.ring.CQReady() == 0 && !l.queued()
 	for {
-		var err error
-		if l.ring.CQReady() > 0 || l.queued() {
-			_, err = l.ring.SubmitAndGetEvents()
-		} else {
+		if wait {
 			l.state.Store(stSleeping)
 			if l.queued() {
-				l.state.Store(stRunning)
-				_, err = l.ring.SubmitAndGetEvents()
-			} else {
-				_, err = l.ring.SubmitAndWait(1)
-				l.state.Store(stRunning)
+				wait = false
 			}
 		}
+		n := l.view.flushSQ()
+		fd, regFlag := l.view.enterFd()
+		var err error
+		switch {
+		case wait:
+			// Hand the P over while asleep: the goroutines this iteration
+			// readied (shard work) run at once instead of after sysmon
+			// takes the P back.
+			if _, errno := enterBlocking(fd, n, 1, giouring.EnterGetEvents|regFlag); errno != 0 {
+				err = errno
+			}
+		case n > 0 || l.view.sqFlags()&(giouring.SQTaskrun|giouring.SQCQOverflow) != 0:
+			_, err = l.ring.Enter(n, 0, giouring.EnterGetEvents|regFlag, nil)
+		}
+		l.state.Store(stRunning)
 		switch {
 		case err == nil:
 			return nil
-		case errors.Is(err, syscall.EINTR), errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EBUSY), errors.Is(err, syscall.ETIME):
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EBUSY), errors.Is(err, syscall.ETIME):
+			// The kernel is short of memory for requests, or waits for
+			// room in the completion queue: reap what there is first.
 			if l.ring.CQReady() > 0 {
-				return nil // reap first: the kernel waits for CQ room
+				return nil
 			}
-			if errors.Is(err, syscall.EINTR) {
-				continue
-			}
+			wait = false
 			runtime.Gosched()
 		default:
 			return err

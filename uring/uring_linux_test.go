@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
+
+	"github.com/pawelgaczynski/giouring"
 
 	"github.com/diskdb/diskdb/store"
 	"github.com/diskdb/diskdb/store/command"
@@ -229,5 +232,53 @@ func TestStopClosesAStuckConnection(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		t.Fatal("still listening after Stop")
+	}
+}
+
+func TestRingViewMatchesGiouring(t *testing.T) {
+	if err := Probe(); err != nil {
+		t.Skipf("io_uring unavailable: %v", err)
+	}
+	if a, b := unsafe.Sizeof(ringView{}), unsafe.Sizeof(giouring.Ring{}); a != b {
+		t.Fatalf("ringView is %d bytes, giouring.Ring %d", a, b)
+	}
+	if a, b := unsafe.Sizeof(sqView{}), unsafe.Sizeof(giouring.SubmissionQueue{}); a != b {
+		t.Fatalf("sqView is %d bytes, giouring.SubmissionQueue %d", a, b)
+	}
+	ring := giouring.NewRing()
+	if err := ring.QueueInit(8, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer ring.QueueExit()
+	v := viewOf(ring)
+	if v.ringFd != ring.RingFd() {
+		t.Fatalf("view's ring fd %d, RingFd %d", v.ringFd, ring.RingFd())
+	}
+	if fd, fl := v.enterFd(); fd != ring.RingFd() || fl != 0 {
+		t.Fatalf("enterFd = %d, %d", fd, fl)
+	}
+	for i := 0; i < 3; i++ {
+		ring.GetSQE().PrepareNop()
+	}
+	if n := ring.SQReady(); n != 3 {
+		t.Fatalf("SQReady = %d", n)
+	}
+	if n := v.flushSQ(); n != 3 {
+		t.Fatalf("flushSQ = %d, want 3", n)
+	}
+	if _, err := ring.Submit(); err != nil { // nothing left to flush: submits the three
+		t.Fatal(err)
+	}
+	if n := v.flushSQ(); n != 0 {
+		t.Fatalf("flushSQ after submit = %d", n)
+	}
+	if _, err := ring.SubmitAndWait(3); err != nil {
+		t.Fatal(err)
+	}
+	if n := ring.CQReady(); n != 3 {
+		t.Fatalf("CQReady = %d, want the three NOPs", n)
+	}
+	if f := v.sqFlags(); f&giouring.SQCQOverflow != 0 {
+		t.Fatalf("sq flags %#x", f)
 	}
 }
