@@ -180,7 +180,7 @@ func pickBackend(cfg *command.Config, addrs []string, srv *command.Server, log *
 		err := uring.Probe()
 		if err == nil {
 			return uring.New(uring.Options{Addrs: addrs, Loops: loops, QuickAck: quick, KeepAlive: keep,
-				Backlog: int(cfg.Int("tcp-backlog")), Logger: log}, srv), "io_uring", nil
+				Backlog: int(cfg.Int("tcp-backlog")), Pin: cfg.Get("loop-pin") == "yes", Logger: log}, srv), "io_uring", nil
 		}
 		if mode == "uring" {
 			return nil, "", fmt.Errorf("--io uring: %w", err)

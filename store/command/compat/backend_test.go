@@ -126,6 +126,45 @@ func TestINFOReportsTheIOBackend(t *testing.T) {
 	}
 }
 
+func TestIOAutoPicksIOUringWhereTheKernelAllows(t *testing.T) {
+	want := "io_uring"
+	if err := uring.Probe(); err != nil {
+		want = "epoll"
+	}
+	s := testkit.Start(t, "--io", "auto")
+	if got := infoField(t, s.Raw(), "server", "io_backend"); got != want {
+		t.Fatalf("--io auto serves with %q, want %q", got, want)
+	}
+}
+
+func TestLoopPinPinsEachReactorThread(t *testing.T) {
+	s := testkit.Start(t, "--io", "uring", "--loops", "2", "--loop-pin", "yes")
+	if got := mustDo(t, s.Raw(), "PING"); got != "+PONG\r\n" {
+		t.Fatalf("PING with pinned reactors: %q", got)
+	}
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", s.PID()))
+	if err != nil {
+		t.Skipf("cannot list the server's threads: %v", err)
+	}
+	pinned := 0
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", s.PID(), task.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+				if _, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+					pinned++
+				}
+			}
+		}
+	}
+	if pinned < 2 {
+		t.Fatalf("%d threads are pinned to one CPU, want the 2 reactors", pinned)
+	}
+}
+
 func TestClientSendingOneByteAtATime(t *testing.T) {
 	eachBackend(t, func(t *testing.T, start func(...string) *testkit.Server) {
 		s := start()
