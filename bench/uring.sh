@@ -4,7 +4,9 @@
 # -c 50 at -P 1 and -P 16 (SET, GET), runs alternated A/B/C round by round;
 # prints each run, then medians and ratios against Redis.
 #
-#   bench/uring.sh [rounds]          (default 5; DISKDB=path to the binary)
+#   bench/uring.sh [rounds]          (default 5; DISKDB=path to the binary,
+#                                     EXTRA="--loops 1" more diskdb flags,
+#                                     RESULTS=file keeps every run)
 #
 # The machine may be shared: alternating and taking medians evens out other
 # load; the load average is printed with the figures.
@@ -48,7 +50,7 @@ start epoll "${ports[1]}" "$DISKDB" --port "${ports[1]}" --dir "$work/epoll" --i
 start redis "${ports[2]}" redis-server --port "${ports[2]}" --dir "$work" --save "" --appendonly yes --appendfsync everysec --loglevel warning
 redis-cli -p "${ports[0]}" info server | grep -q 'io_backend:io_uring' || { echo "uring server is not on io_uring" >&2; exit 1; }
 
-results="$work/results"
+results=${RESULTS:-$work/results}
 : >"$results"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$ROUNDS"); do
