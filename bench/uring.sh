@@ -2,7 +2,8 @@
 # Side-by-side figures for the network backends: diskdb --io uring, diskdb
 # --io epoll and redis-server with AOF everysec, driven by redis-benchmark
 # -c 50 at -P 1 and -P 16 (SET, GET), runs alternated A/B/C round by round;
-# prints each run, then medians and ratios against Redis.
+# prints each run, then median rates and the median of the within-round
+# ratios.
 #
 #   bench/uring.sh [rounds]          (default 5; DISKDB=path to the binary,
 #                                     EXTRA="--loops 1" more diskdb flags,
@@ -73,15 +74,25 @@ python3 - "$results" <<'PY'
 import sys, statistics
 from collections import defaultdict
 runs = defaultdict(list)
+rounds = defaultdict(dict)
 for line in open(sys.argv[1]):
-    _, _, name, test, p, rps = line.split()
+    _, r, name, test, p, rps = line.split()
+    if not rps.replace(".", "").isdigit():
+        continue
     runs[(name, test, p)].append(float(rps))
+    rounds[(test, p, r)][name] = float(rps)
 cols = [("SET", "P1"), ("GET", "P1"), ("SET", "P16"), ("GET", "P16")]
-print("median rps (runs)          " + "".join(f"{t+' '+p:>14}" for t, p in cols))
+print("median rps                 " + "".join(f"{t+' '+p:>14}" for t, p in cols))
 for name in ("uring", "epoll", "redis"):
     print(f"{name:<27}" + "".join(f"{statistics.median(runs[(name,t,p)]):>14,.0f}" for t, p in cols))
+# Ratios: the median over rounds of the ratio within a round, whose runs
+# are adjacent in time, so slow swings of the machine's load cancel out.
 def ratio(a, b):
-    return "".join(f"{statistics.median(runs[(a,t,p)])/statistics.median(runs[(b,t,p)]):>14.2f}" for t, p in cols)
+    out = ""
+    for t, p in cols:
+        rs = [v[a] / v[b] for (tt, pp, _), v in rounds.items() if (tt, pp) == (t, p) and a in v and b in v]
+        out += f"{statistics.median(rs):>14.2f}"
+    return out
 print(f"{'uring / redis':<27}" + ratio("uring", "redis"))
 print(f"{'epoll / redis':<27}" + ratio("epoll", "redis"))
 print(f"{'uring / epoll':<27}" + ratio("uring", "epoll"))

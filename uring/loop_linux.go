@@ -379,8 +379,13 @@ func (l *loop) sqe() *giouring.SubmissionQueueEntry {
 			*s = giouring.SubmissionQueueEntry{} // no field of an earlier request survives
 			return s
 		}
-		if _, err := l.ring.Submit(); err != nil && !errors.Is(err, syscall.EINTR) && !errors.Is(err, syscall.EBUSY) && !errors.Is(err, syscall.EAGAIN) {
-			l.s.opts.Logger.Error("uring: submit", "loop", l.idx, "err", err)
+		// The queue is full: hand it to the kernel. EBUSY and EAGAIN mean
+		// it is short of room or memory for a moment.
+		if _, err := l.ring.Submit(); err != nil && !errors.Is(err, syscall.EINTR) {
+			if !errors.Is(err, syscall.EBUSY) && !errors.Is(err, syscall.EAGAIN) {
+				l.s.opts.Logger.Error("uring: submit", "loop", l.idx, "err", err)
+			}
+			runtime.Gosched()
 		}
 	}
 }

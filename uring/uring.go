@@ -5,8 +5,9 @@
 // provided buffers (single-shot receives before Linux 6.0), batches sends,
 // and enters the kernel at most once per loop iteration: submit what the
 // iteration prepared and reap the next batch of completions in the same
-// io_uring_enter. Other goroutines wake a reactor through an eventfd read
-// armed on its ring.
+// io_uring_enter. While it sleeps there, its P goes to the executor's
+// goroutines. Other goroutines wake a reactor through an eventfd read armed
+// on its ring.
 //
 // It serves the command layer through the same contract as package loop
 // (the gnet backend): Server.NewClient on accept, Client.Serve on bytes and
