@@ -176,6 +176,19 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 	return cl.wout, !busy && cl.closing
 }
 
+// Backlog returns the bytes of input queued behind the batch in flight, or 0
+// when no batch is in flight. A backend may stop reading a connection while
+// its backlog is large: the batch's completion wakes it. Loop goroutine only.
+func (cl *Client) Backlog() int {
+	cl.mu.Lock()
+	busy := cl.inflight
+	cl.mu.Unlock()
+	if !busy {
+		return 0
+	}
+	return len(cl.in) - cl.inPos
+}
+
 // OnClose releases the client. A batch in flight finishes on its own.
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)

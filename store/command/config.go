@@ -52,6 +52,7 @@ var params = []*Param{
 	{Name: "databases", Default: "16", Kind: kInt, Min: 1, Max: 255, Immutable: true, Help: "number of logical databases (SELECT 0..n-1)"},
 	{Name: "io", Default: "auto", Kind: kEnum, Enum: []string{"auto", "uring", "epoll"}, Immutable: true, Help: "network backend: io_uring, epoll/kqueue (gnet), or auto (io_uring when the kernel allows it)"},
 	{Name: "loops", Default: "0", Kind: kInt, Min: 0, Max: 1024, Immutable: true, Help: "network reactors (0: one per core)"},
+	{Name: "loop-pin", Default: "no", Kind: kBool, Immutable: true, Help: "pin network reactor i's thread to CPU i mod ncpu (io_uring backend)"},
 	{Name: "shards", Default: "0", Kind: kInt, Min: 0, Max: 1024, Immutable: true, Help: "executor shards (0: one per core)"},
 	{Name: "fsync", Aliases: []string{"appendfsync"}, Default: "everysec", Kind: kEnum, Enum: []string{"everysec", "always", "no"}, Help: "when the WAL reaches the disk: always (before each reply, one fsync per group commit), everysec, no",
 		apply: func(s *Server, v string) { m, _ := store.ParseFsync(v); s.eng.SetFsync(m) }},
