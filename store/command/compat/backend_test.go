@@ -63,7 +63,7 @@ func mustDo(t *testing.T, c *testkit.Conn, args ...string) string {
 }
 
 // infoField returns one field of INFO's reply.
-func infoField(t *testing.T, c *testkit.Conn, section, field string) string {
+func rawInfoField(t *testing.T, c *testkit.Conn, section, field string) string {
 	t.Helper()
 	for _, line := range strings.Split(mustDo(t, c, "INFO", section), "\r\n") {
 		if v, ok := strings.CutPrefix(line, field+":"); ok {
@@ -80,7 +80,7 @@ func waitClients(t *testing.T, c *testkit.Conn, n int) {
 	deadline := time.Now().Add(15 * time.Second)
 	var got string
 	for time.Now().Before(deadline) {
-		if got = infoField(t, c, "clients", "connected_clients"); got == strconv.Itoa(n) {
+		if got = rawInfoField(t, c, "clients", "connected_clients"); got == strconv.Itoa(n) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -119,7 +119,7 @@ func TestINFOReportsTheIOBackend(t *testing.T) {
 	for _, io := range backends {
 		t.Run(io, func(t *testing.T) {
 			s := testkit.Start(t, "--io", io)
-			if got := infoField(t, s.Raw(), "server", "io_backend"); got != want[io] {
+			if got := rawInfoField(t, s.Raw(), "server", "io_backend"); got != want[io] {
 				t.Fatalf("io_backend = %q, want %q", got, want[io])
 			}
 		})
@@ -132,7 +132,7 @@ func TestIOAutoPicksIOUringWhereTheKernelAllows(t *testing.T) {
 		want = "epoll"
 	}
 	s := testkit.Start(t, "--io", "auto")
-	if got := infoField(t, s.Raw(), "server", "io_backend"); got != want {
+	if got := rawInfoField(t, s.Raw(), "server", "io_backend"); got != want {
 		t.Fatalf("--io auto serves with %q, want %q", got, want)
 	}
 }
