@@ -109,6 +109,7 @@ type Engine struct {
 	cfs   [numCF]*grocksdb.ColumnFamilyHandle
 	cfIDs [numCF]uint32
 	ro    *grocksdb.ReadOptions
+	roMem *grocksdb.ReadOptions  // memory-only reads (inline runs)
 	woNo  *grocksdb.WriteOptions // WAL written, not synced
 	woSyn *grocksdb.WriteOptions // WAL synced
 
@@ -147,6 +148,8 @@ type Stats struct {
 	ExpiredKeys    atomic.Int64
 	Commits        atomic.Int64
 	Entries        atomic.Int64 // records written to RocksDB (after coalescing)
+	Inline         atomic.Int64 // tasks run on the caller's goroutine (Engine.TryRun)
+	InlineAborts   atomic.Int64 // inline attempts that needed the disk and were handed off
 	CommitErrors   atomic.Int64
 	CacheHits      atomic.Int64
 	CacheMisses    atomic.Int64
@@ -193,6 +196,9 @@ func Open(opts Options) (*Engine, error) {
 		dbExpire:  make([]atomic.Int64, opts.Databases),
 	}
 	e.ro.SetVerifyChecksums(true)
+	e.roMem = grocksdb.NewDefaultReadOptions()
+	e.roMem.SetVerifyChecksums(true)
+	e.roMem.SetReadTier(grocksdb.BlockCacheTier)
 	e.woSyn.SetSync(true)
 	for i, h := range handles {
 		e.cfs[i] = h
@@ -413,6 +419,7 @@ func (e *Engine) closeDB() {
 	}
 	e.db.Close()
 	e.ro.Destroy()
+	e.roMem.Destroy()
 	e.woNo.Destroy()
 	e.woSyn.Destroy()
 	e.rocks.Destroy()

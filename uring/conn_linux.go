@@ -182,6 +182,20 @@ func (l *loop) onRecv(c *conn, res int32, flags uint32) {
 // serveConn hands data (nil after a wake-up) to the client and keeps its
 // output: Serve's slice is valid only until the next call.
 func (l *loop) serveConn(c *conn, data []byte) {
+	if len(data) > 0 && len(c.out)+len(c.snd)-c.sndOff > l.s.opts.OutLimit {
+		// Over the output limit (several receives can land in one
+		// iteration, before flow pauses reading): keep the bytes, run
+		// nothing; flow serves the client once the output drains.
+		if !c.cl.Buffer(data) {
+			l.teardown(c) // over client-query-buffer-limit
+			return
+		}
+		c.fed += len(data)
+		c.held = true
+		c.woken.Store(true)
+		l.markDirty(c)
+		return
+	}
 	c.woken.Store(false)
 	out, closeAfter := c.cl.Serve(data)
 	c.fed += len(data)

@@ -39,7 +39,7 @@ type Options struct {
 	Bufs    int    // provided receive buffers per ring, a power of two (512)
 
 	// OutLimit is the unsent output, bytes, above which a connection is not
-	// read until it drains below half of it (64 MiB).
+	// read until it drains below half of it (16 MiB).
 	OutLimit int
 	// InLimit is the input, bytes, queued behind a connection's batch in
 	// flight above which it is not read until the batch completes (8 MiB).
@@ -72,7 +72,7 @@ func (o *Options) ensureDefaults() {
 		o.Bufs = 1 << 15
 	}
 	if o.OutLimit <= 0 {
-		o.OutLimit = 64 << 20
+		o.OutLimit = 16 << 20
 	}
 	if o.InLimit <= 0 {
 		o.InLimit = 8 << 20

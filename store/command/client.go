@@ -90,6 +90,7 @@ type Client struct {
 	replyUnmute bool
 
 	blocked atomic.Pointer[waiter] // the wait of a blocked command
+	syncRun atomic.Bool            // process is running a batch on the loop goroutine
 	subs    subState               // pub/sub subscriptions (hub lock)
 	nsubs   atomic.Int64           // their number
 
@@ -189,6 +190,23 @@ func (cl *Client) Backlog() int {
 	return len(cl.in) - cl.inPos
 }
 
+// Buffer takes bytes read from the connection without running anything:
+// backends call it while the client's unsent output is over their limit,
+// then Serve(nil) once it drains. Same goroutine and copy rules as Serve.
+// It reports false when the input passed the query buffer limit: close.
+func (cl *Client) Buffer(data []byte) bool {
+	cl.mu.Lock()
+	busy := cl.inflight
+	cl.mu.Unlock()
+	cl.s.stats.netIn.Add(int64(len(data)))
+	cl.appendInput(data, busy)
+	return len(cl.in)-cl.inPos <= cl.s.queryBufLimit()
+}
+
+// maxServeOutput bounds the output one Serve call produces from a long
+// pipeline; the rest runs on the next call (the client wakes itself).
+const maxServeOutput = 4 << 20
+
 // OnClose releases the client. A batch in flight finishes on its own.
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
@@ -273,16 +291,34 @@ func (cl *Client) releaseInput() {
 // batch goes to the executor it returns; OnWake resumes.
 func (cl *Client) process() {
 	for !cl.closing {
+		if len(cl.wout) >= maxServeOutput && cl.inPos < len(cl.in) {
+			// Enough output for one write: let the backend send it (and
+			// apply back-pressure) before running more of the pipeline.
+			cl.conn.Wake()
+			return
+		}
 		if !cl.parseBatch() {
 			break
 		}
 		cl.mu.Lock()
 		cl.inflight = true
 		cl.mu.Unlock()
-		if !cl.runFrom(0) {
+		cl.syncRun.Store(true)
+		done := cl.runFrom(0)
+		cl.syncRun.Store(false)
+		cl.mu.Lock()
+		if !done && cl.inflight {
+			cl.mu.Unlock()
 			return // asynchronous: the last task hands the output over
 		}
-		cl.mu.Lock()
+		if !done {
+			// Completed during runFrom by tasks run inline (Engine.TryRun):
+			// the output is already in ready, and nobody woke the loop.
+			cl.wout = append(cl.wout, cl.ready...)
+			cl.ready = cl.ready[:0]
+			cl.mu.Unlock()
+			continue
+		}
 		cl.inflight = false
 		cl.mu.Unlock()
 		cl.wout = cl.assemble(cl.wout)
@@ -590,8 +626,20 @@ func (cl *Client) runFrom(i int) bool {
 	cl.pending.Store(int32(n))
 	active := cl.active
 	cl.active = cl.active[:0] // the submit loop reads no element after the last Submit
+	inline := cl.syncRun.Load() && cl.s.inlineExec.Load()
+	writes := cl.s.eng.Fsync() != store.FsyncAlways
 	for _, sh := range active {
-		cl.s.eng.Submit(sh, cl.tasks[sh])
+		t := cl.tasks[sh]
+		if inline {
+			// The shard is idle: run the task here, from memory, without
+			// a hand-off to the shard goroutine and back.
+			mark := len(t.out)
+			if cl.s.eng.TryRun(sh, t, writes) {
+				continue
+			}
+			t.out = t.out[:mark]
+		}
+		cl.s.eng.Submit(sh, t)
 	}
 	return false
 }
@@ -623,11 +671,16 @@ func (cl *Client) resume() {
 	}
 	cl.inflight = false
 	killed := cl.killed
+	// On the loop goroutine, inside process (an inline run completed the
+	// batch), process collects the output itself: no wake-up needed.
+	wake := !cl.syncRun.Load()
 	cl.mu.Unlock()
 	if killed {
 		cl.resetTransaction()
 	}
-	cl.conn.Wake()
+	if wake {
+		cl.conn.Wake()
+	}
 }
 
 func (cl *Client) task(shard int) *shardTask {
