@@ -335,11 +335,11 @@ func cmdGeoDist(c *Ctx) {
 
 // Kinds of search (georadiusGeneric's flags).
 const (
-	geoByCoords = 1 << iota // GEORADIUS: center given by longitude, latitude
-	geoByMember             // GEORADIUSBYMEMBER: center at a member
-	geoNoStore              // the _RO variants: no STORE
-	geoSearch               // GEOSEARCH's syntax
-	geoSearchStore          // GEOSEARCHSTORE
+	geoByCoords    = 1 << iota // GEORADIUS: center given by longitude, latitude
+	geoByMember                // GEORADIUSBYMEMBER: center at a member
+	geoNoStore                 // the _RO variants: no STORE
+	geoSearch                  // GEOSEARCH's syntax
+	geoSearchStore             // GEOSEARCHSTORE
 )
 
 // GEORADIUS key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE key|STOREDIST key]
