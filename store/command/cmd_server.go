@@ -513,8 +513,9 @@ func (s *Server) infoSection(b *strings.Builder, sec string, cl *Client) {
 	case "keyspace":
 		header("Keyspace")
 		for db := 0; db < s.eng.Databases(); db++ {
-			if n := s.eng.DBSize(db); n > 0 {
-				fmt.Fprintf(b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, n, s.eng.DBExpires(db))
+			p := s.eng.PhysDB(db) // logical numbers, as SELECT's (SWAPDB)
+			if n := s.eng.DBSize(p); n > 0 {
+				fmt.Fprintf(b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, n, s.eng.DBExpires(p))
 			}
 		}
 	case "rocksdb":
