@@ -297,8 +297,8 @@ func (lp *listpack) bytes() []byte {
 	return lp.buf
 }
 
-// appendScore appends a score as Redis writes it into a listpack
-// (d2string: integers plainly, others "%.17g").
+// appendScore appends a score as redis-server 7.0.15 writes it into a
+// listpack (d2string: integers within ±2^62 plainly, others "%.17g").
 func appendScore(dst []byte, f float64) []byte {
 	switch {
 	case math.IsInf(f, 1):
@@ -310,7 +310,7 @@ func appendScore(dst []byte, f float64) []byte {
 			return append(dst, "-0"...)
 		}
 		return append(dst, '0')
-	case f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63:
+	case f >= -(1<<62) && f <= 1<<62 && f == math.Trunc(f):
 		return strconv.AppendInt(dst, int64(f), 10)
 	}
 	return strconv.AppendFloat(dst, f, 'g', 17, 64)
