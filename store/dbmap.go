@@ -78,8 +78,9 @@ func (e *Engine) LogicalDB(db int) int { return int(e.dbmap.Load().logical[db]) 
 // follow, in this group too, see the swap. Clients blocked on keys of
 // either database keep waiting on their logical database: their
 // registrations move to the other physical database, and the keys they
-// wait for are signalled, as they may exist there. Every WATCH on either
-// database is marked dirty. SwapDB returns the physical databases a and b
+// wait for are signalled, as they may exist there. A WATCH on a key of
+// either database is marked dirty when the key exists in either (as
+// Redis's touchAllWatchedKeysInDb). SwapDB returns the physical databases a and b
 // had and the blocked clients it moved, whose own record of their
 // physical database the caller must swap likewise.
 func (tx *Tx) SwapDB(a, b int) (pa, pb int, moved []Blocked, err error) {
@@ -90,6 +91,11 @@ func (tx *Tx) SwapDB(a, b int) (pa, pb int, moved []Blocked, err error) {
 	m.phys[a], m.phys[b] = old.phys[b], old.phys[a]
 	m.logical[pa], m.logical[pb] = uint8(b), uint8(a)
 	rec := m.phys[:]
+	// Watches first: a failure here leaves the map as it was (and at
+	// worst a transaction aborted for nothing).
+	if err := tx.touchSwapped(pa, pb); err != nil {
+		return pa, pb, nil, err
+	}
 	if m == *identityMapping {
 		err = e.db.DeleteCF(tx.writeOpts(true), e.cfs[CFSys], sysDBMapKey)
 	} else {
@@ -99,9 +105,6 @@ func (tx *Tx) SwapDB(a, b int) (pa, pb int, moved []Blocked, err error) {
 		return pa, pb, nil, fmt.Errorf("ERR write to storage failed: %v", err)
 	}
 	e.dbmap.Store(&m)
-
-	tx.touchedDB(pa)
-	tx.touchedDB(pb)
 
 	// Move the blocked registrations of pa to pb and back.
 	type reg struct {
@@ -140,4 +143,43 @@ func (tx *Tx) SwapDB(a, b int) (pa, pb int, moved []Blocked, err error) {
 		}
 	}
 	return pa, pb, moved, nil
+}
+
+// touchSwapped marks dirty the watches on keys of physical databases pa
+// and pb whose key exists in either of them (expired or not: Redis looks
+// in its dictionaries).
+func (tx *Tx) touchSwapped(pa, pb int) error {
+	var mk []byte
+	exists := func(db int, key []byte) (bool, error) {
+		mk = appendMetaKey(mk[:0], db, key)
+		_, ok, err := tx.get(CFMeta, mk)
+		return ok, err
+	}
+	for _, s := range tx.shards {
+		if s.w == nil || s.w.nwatch == 0 {
+			continue
+		}
+		for wk, list := range s.w.watches {
+			if db := int(wk[0]); db != pa && db != pb {
+				continue
+			}
+			key := []byte(wk[3:])
+			inA, err := exists(pa, key)
+			if err != nil {
+				return err
+			}
+			inB := false
+			if !inA {
+				if inB, err = exists(pb, key); err != nil {
+					return err
+				}
+			}
+			if inA || inB {
+				for _, w := range list {
+					w.dirty.Store(true)
+				}
+			}
+		}
+	}
+	return nil
 }
