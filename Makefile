@@ -2,7 +2,8 @@
 #
 #   make run     build and start the server (data in ./data, port 6380)
 #   make test    install what is missing and run every test
-#   make bench   side-by-side benchmarks against redis-server
+#   make bench   side-by-side benchmarks against redis-server (~10-15 min;
+#                `make bench-quick` is a 2-minute smoke run; flags: BENCH_ARGS=...)
 
 GO      ?= go
 # giouring links only with the linkname check off on Go >= 1.23.
@@ -16,8 +17,9 @@ BIN := bin/diskdb
 TEST_TIMEOUT ?= 25m
 DIR ?= ./data
 ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: all build run test test-short bench fmt vet deps clean fuzz
+.PHONY: all build run test test-short bench bench-quick bench-tool fmt vet deps clean fuzz
 
 all: build
 
@@ -52,9 +54,18 @@ test-short: build
 fuzz: deps
 	$(GO) test ./proto -run XXX -fuzz FuzzReadCommand -fuzztime 60s
 
-bench: build
+# Side by side against redis-server (deps installs redis-server and
+# redis-tools, which has redis-benchmark). Reports go to bench/results/;
+# see BENCHMARKS.md for the method and BENCH_ARGS (e.g. --runs 5,
+# --only 'everysec/', --memory-keys 20000000, --dir /path/on/a/real/disk).
+bench: deps build bench-tool
+	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN) $(BENCH_ARGS)
+
+bench-quick: deps build bench-tool
+	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN) --quick $(BENCH_ARGS)
+
+bench-tool: deps
 	$(GO) build -o bin/diskdb-bench ./cmd/diskdb-bench
-	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

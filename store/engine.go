@@ -114,6 +114,7 @@ type Engine struct {
 
 	shards []*shard
 	multi  sync.Mutex // orders multi-shard submissions (deadlock freedom)
+	txPool sync.Pool  // Txs of barrier tasks (executor.go)
 
 	idMu    sync.Mutex
 	nextID  uint64
@@ -126,6 +127,7 @@ type Engine struct {
 	fsync      atomic.Int32
 	lastSave   atomic.Int64
 	saving     atomic.Bool
+	noExpire   atomic.Bool // active expiry paused (DEBUG SET-ACTIVE-EXPIRE 0)
 	stats      Stats
 	closed     atomic.Bool
 	stop       chan struct{}
