@@ -23,17 +23,19 @@ import (
 // intset when all members are integers and there are at most
 // set-max-intset-entries of them, else RDB_TYPE_SET; hashes and sorted
 // sets as a listpack within the *-max-listpack-entries/-value limits, else
-// RDB_TYPE_HASH and ZSET_2 (binary doubles, highest score first). These
-// are the forms redis-server itself writes for the same values, so a
-// RESTORE into Redis gives the encodings Redis would have chosen.
+// RDB_TYPE_HASH and ZSET_2 (binary doubles, highest score first); streams
+// as STREAM_LISTPACKS_2 with consumer groups, PELs and consumers, nodes cut
+// at stream-node-max-bytes/-entries (rdb_stream.go). These are the forms
+// redis-server itself writes for the same values, so a RESTORE into Redis
+// gives the encodings Redis would have chosen.
 //
 // What DiskDB reads: everything redis-server 7.0 writes, and the older
 // forms still found in payloads of earlier versions: integer-encoded and
 // LZF-compressed strings, plain lists, quicklists of ziplists (v1) and of
 // listpacks or plain nodes (v2), intsets, plain sets, hashes and sorted
 // sets (doubles as text or binary), zipmap, ziplist and listpack hashes,
-// ziplist and listpack sorted sets. Streams and module values are refused
-// (DiskDB has no such type yet) as "Bad data format".
+// ziplist and listpack sorted sets, streams of 5.0 and later (v1 and v2).
+// Module values (JSON included) are refused as "Bad data format".
 
 // RDBVersion is the serialization version DUMP writes and the newest
 // RESTORE accepts (redis-server 7.0's).
@@ -126,23 +128,28 @@ type DumpValue struct {
 	Str    []byte
 	Elems  [][]byte
 	Scores []float64
+	Stream *DumpStream
 }
 
-// DumpLimits are the compact-encoding thresholds DUMP applies, as Redis's
-// configuration names them.
+// DumpLimits are the compact-encoding thresholds DUMP applies (and the
+// stream node limits RESTORE gives a stream), as Redis's configuration
+// names them.
 type DumpLimits struct {
-	ListMaxListpackSize int // > 0: entries per node; -1..-5: 4..64 KiB per node
-	SetMaxIntsetEntries int
-	HashMaxEntries      int
-	HashMaxValue        int
-	ZSetMaxEntries      int
-	ZSetMaxValue        int
+	ListMaxListpackSize  int // > 0: entries per node; -1..-5: 4..64 KiB per node
+	SetMaxIntsetEntries  int
+	HashMaxEntries       int
+	HashMaxValue         int
+	ZSetMaxEntries       int
+	ZSetMaxValue         int
+	StreamNodeMaxBytes   int // 0: unlimited
+	StreamNodeMaxEntries int // 0: unlimited
 }
 
 // DefaultDumpLimits are redis-server's defaults.
 var DefaultDumpLimits = DumpLimits{
 	ListMaxListpackSize: -2, SetMaxIntsetEntries: 512,
-	HashMaxEntries: 128, HashMaxValue: 64, ZSetMaxEntries: 128, ZSetMaxValue: 64,
+	HashMaxEntries: 512, HashMaxValue: 64, ZSetMaxEntries: 128, ZSetMaxValue: 64,
+	StreamNodeMaxBytes: DefaultStreamNodeMaxBytes, StreamNodeMaxEntries: DefaultStreamNodeMaxEntries,
 }
 
 // --- encoding ---
@@ -343,6 +350,8 @@ func EncodeDump(v *DumpValue, lim *DumpLimits) []byte {
 		out = encodeHash(v.Elems, lim)
 	case TypeZSet:
 		out = encodeZSet(v.Elems, v.Scores, lim)
+	case TypeStream:
+		out = encodeStream([]byte{rdbStreamListpack2}, v.Stream, lim)
 	}
 	out = binary.LittleEndian.AppendUint16(out, RDBVersion)
 	return binary.LittleEndian.AppendUint64(out, CRC64(0, out))
@@ -767,8 +776,17 @@ func (r *rdbReader) value() *DumpValue {
 			v.Elems = append(v.Elems, flat[i])
 			v.Scores = append(v.Scores, f)
 		}
+	case rdbStreamListpacks, rdbStreamListpack2:
+		v.Type = TypeStream
+		if v.Stream = r.stream(t == rdbStreamListpack2); v.Stream == nil {
+			r.fail()
+		}
+		if r.bad {
+			return nil
+		}
+		return v // an empty stream is a stream
 	default:
-		// Modules, streams and unknown types.
+		// Modules and unknown types.
 		r.fail()
 		return nil
 	}
@@ -1176,6 +1194,10 @@ func (tx *Tx) Dump(db int, key []byte, lim *DumpLimits) ([]byte, bool, error) {
 		for i, e := range es {
 			v.Elems[i], v.Scores[i] = e.Member, e.Score
 		}
+	case TypeStream:
+		if v.Stream, err = tx.dumpStream(db, key); err != nil {
+			return nil, false, err
+		}
 	default:
 		return nil, false, ErrDumpType
 	}
@@ -1184,9 +1206,13 @@ func (tx *Tx) Dump(db int, key []byte, lim *DumpLimits) ([]byte, bool, error) {
 
 // Restore makes key hold v (decoded by DecodeDump) with expiry expire
 // (unix ms, 0 none). The key must be absent (the caller deletes it first
-// for REPLACE).
-func (tx *Tx) Restore(db int, key []byte, v *DumpValue, expire int64) error {
+// for REPLACE). lim gives a stream its node limits (nil: the defaults).
+func (tx *Tx) Restore(db int, key []byte, v *DumpValue, expire int64, lim *DumpLimits) error {
 	switch v.Type {
+	case TypeStream:
+		if err := tx.restoreStream(db, key, v.Stream, lim); err != nil {
+			return err
+		}
 	case TypeString:
 		tx.SetString(db, key, v.Str, expire, nil)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -266,6 +267,15 @@ func TestDecodeDamagedPayloadsDoNotPanic(t *testing.T) {
 		seeds = append(seeds, EncodeDump(&v, &DefaultDumpLimits))
 		seeds = append(seeds, EncodeDump(&v, &DumpLimits{ListMaxListpackSize: 1}))
 	}
+	st := &DumpStream{Last: StreamID{9, 9}, First: StreamID{1, 1}, EntriesAdded: 4,
+		IDs:     []StreamID{{1, 1}, {1, 2}, {5, 0}},
+		Entries: [][][]byte{bs("a", "1", "b", "x"), bs("a", "2", "b", "y"), bs("c", "300")},
+		Groups: []DumpStreamGroup{{Name: []byte("g"), Last: StreamID{5, 0}, EntriesRead: 3,
+			PEL:       []PendingEntry{{ID: StreamID{1, 2}, DeliveryTime: 12345, Deliveries: 2}},
+			Consumers: []DumpStreamConsumer{{Name: []byte("c"), Seen: 1, PEL: []StreamID{{1, 2}}}, {Name: []byte("d")}}}}}
+	seeds = append(seeds, payload([]byte{rdbStreamListpacks, 0, 0, 0, 0, 0}, RDBVersion),
+		EncodeDump(&DumpValue{Type: TypeStream, Stream: st}, &DefaultDumpLimits),
+		EncodeDump(&DumpValue{Type: TypeStream, Stream: st}, &DumpLimits{StreamNodeMaxEntries: 1}))
 	for i := 0; i < 20000; i++ {
 		p := append([]byte(nil), seeds[r.IntN(len(seeds))]...)
 		body := p[:len(p)-10]
@@ -315,7 +325,7 @@ func TestDumpRestoreThroughTheStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := tx.Now() + 100000
-		if err := tx.Restore(1, []byte("src"), v, at); err != nil {
+		if err := tx.Restore(1, []byte("src"), v, at, nil); err != nil {
 			t.Fatal(err)
 		}
 		m, ok, _ := tx.Lookup(1, []byte("src"))
@@ -325,6 +335,124 @@ func TestDumpRestoreThroughTheStore(t *testing.T) {
 		es := must[[]ZEntry](t)(tx.ZRange(1, []byte("src"), ZRange{Kind: ZByRank, Start: 0, Stop: -1}))
 		if zmembers(es) != "a=1 b=2 c=3" {
 			t.Fatalf("restored %s", zmembers(es))
+		}
+	})
+}
+
+// describeStream renders a decoded stream for comparisons.
+func describeStream(ds *DumpStream) string {
+	var sb strings.Builder
+	for i, id := range ds.IDs {
+		sb.WriteString(id.String() + "{")
+		for j, b := range ds.Entries[i] {
+			if j > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.Write(b)
+		}
+		sb.WriteString("} ")
+	}
+	fmt.Fprintf(&sb, "last=%s first=%s maxdel=%s added=%d", ds.Last, ds.First, ds.MaxDeleted, ds.EntriesAdded)
+	for _, g := range ds.Groups {
+		fmt.Fprintf(&sb, " group %s last=%s read=%d pel[", g.Name, g.Last, g.EntriesRead)
+		for _, p := range g.PEL {
+			fmt.Fprintf(&sb, "%s:%s:%d ", p.ID, p.Consumer, p.Deliveries)
+		}
+		sb.WriteString("] consumers[")
+		for _, c := range g.Consumers {
+			fmt.Fprintf(&sb, "%s:%d ", c.Name, len(c.PEL))
+		}
+		sb.WriteString("]")
+	}
+	return sb.String()
+}
+
+func TestDecodeRedisStreamPayloads(t *testing.T) {
+	cases := []struct{ hex, want string }{
+		// 1-1 {a 1 b hello}, 1-2 deleted, 5-0 {c 3}; group g1 with alice
+		// holding 1-1 and bob holding nothing.
+		{"130110000000000000000100000000000000014043430000001900020101010201816102816202000102010001000101018568656c6c6f0605010301000101010201817802050100010401dfff02010181630203010601ff020500010101020301026731010181ffffffffffffffff010000000000000001000000000000000125b95e18a2010000010205616c69636525b95e18a2010000010000000000000001000000000000000103626f6225b95e18a2010000000a00ff45a4b9051ba1aa",
+			"1-1{a 1 b hello} 5-0{c 3} last=5-0 first=1-1 maxdel=1-2 added=3 group g1 last=1-1 read=-1 pel[1-1:alice:1 ] consumers[alice:1 bob:0 ]"},
+		// An empty stream (its only entry deleted).
+		{"13000001010000010101000a00cda16212d34bf396", "last=1-1 first=0-0 maxdel=1-1 added=1"},
+	}
+	for _, c := range cases {
+		v, err := DecodeDump(mustHex(t, c.hex))
+		if err != nil {
+			t.Fatalf("%s: %v", c.want, err)
+		}
+		if v.Type != TypeStream {
+			t.Fatalf("type %s", v.Type)
+		}
+		if got := describeStream(v.Stream); got != c.want {
+			t.Errorf("decoded\n %s\nwant\n %s", got, c.want)
+		}
+	}
+	// A consumer claiming an id the group does not have pending, and a
+	// pending id nobody owns, are refused.
+	good := mustHex(t, cases[0].hex)
+	body := good[:len(good)-10]
+	i := strings.Index(string(body), "alice")
+	bad := append([]byte(nil), body...)
+	bad[i+5+8+1+15] ^= 1 // alice's pending id
+	if _, err := DecodeDump(payload(bad, RDBVersion)); !errors.Is(err, ErrBadDataFormat) {
+		t.Fatalf("unknown pending id: %v", err)
+	}
+}
+
+func TestStreamDumpRestoreThroughTheStore(t *testing.T) {
+	e := szOpen(t)
+	szRun(t, e, "{s}", func(t testing.TB, tx *Tx) {
+		s := must[*Stream](t)(tx.CreateStream(0, []byte("{s}src")))
+		for i := 0; i < 300; i++ {
+			fv := bs("f", strconv.Itoa(i), "g", strings.Repeat("x", i%7))
+			if i%50 == 0 {
+				fv = bs("other", strconv.Itoa(i))
+			}
+			if _, err := s.Append(fv, StreamID{uint64(1000 + i), uint64(i % 3)}, true, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Delete([]StreamID{{1001, 1}, {1002, 2}}); err != nil {
+			t.Fatal(err)
+		}
+		s.CreateGroup([]byte("g"), StreamID{}, 0)
+		g := must[*Group](t)(s.Group([]byte("g")))
+		if _, _, err := g.ReadNew([]byte("c1"), 5, false, func(StreamID, [][]byte) {}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := g.ReadNew([]byte("c2"), 3, false, func(StreamID, [][]byte) {}); err != nil {
+			t.Fatal(err)
+		}
+		s.CreateGroup([]byte("empty"), MaxStreamID, -1)
+		s.Save()
+
+		p, ok, err := tx.Dump(0, []byte("{s}src"), &DefaultDumpLimits)
+		if err != nil || !ok {
+			t.Fatalf("Dump: %v %v", ok, err)
+		}
+		v, err := DecodeDump(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := describeStream(v.Stream)
+		if !strings.Contains(want, "group g last=1009-0 read=-1 pel[1000-0:c1:1 1003-0:c1:1") || !strings.Contains(want, "consumers[c1:5 c2:3 ]") || !strings.Contains(want, "maxdel=1002-2 added=300") {
+			t.Fatalf("dumped %.300s ... %s", want, want[len(want)-300:])
+		}
+		if err := tx.Restore(0, []byte("{s}dst"), v, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		p2, _, err := tx.Dump(0, []byte("{s}dst"), &DefaultDumpLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(p2) != string(p) {
+			v2, _ := DecodeDump(p2)
+			t.Fatalf("the restored stream dumps differently:\n %s\n %s", want, describeStream(v2.Stream))
+		}
+		d := must[*Stream](t)(tx.OpenStream(0, []byte("{s}dst")))
+		if d.Len() != 298 || d.NumGroups() != 2 {
+			t.Fatalf("restored stream: %d entries, %d groups", d.Len(), d.NumGroups())
 		}
 	})
 }

@@ -30,12 +30,14 @@ const (
 func dumpLimits(c *Ctx) *store.DumpLimits {
 	cfg := c.S.cfg
 	return &store.DumpLimits{
-		ListMaxListpackSize: int(cfg.Int("list-max-listpack-size")),
-		SetMaxIntsetEntries: int(cfg.Int("set-max-intset-entries")),
-		HashMaxEntries:      int(cfg.Int("hash-max-listpack-entries")),
-		HashMaxValue:        int(cfg.Int("hash-max-listpack-value")),
-		ZSetMaxEntries:      int(cfg.Int("zset-max-listpack-entries")),
-		ZSetMaxValue:        int(cfg.Int("zset-max-listpack-value")),
+		ListMaxListpackSize:  int(cfg.Int("list-max-listpack-size")),
+		SetMaxIntsetEntries:  int(cfg.Int("set-max-intset-entries")),
+		HashMaxEntries:       int(cfg.Int("hash-max-listpack-entries")),
+		HashMaxValue:         int(cfg.Int("hash-max-listpack-value")),
+		ZSetMaxEntries:       int(cfg.Int("zset-max-listpack-entries")),
+		ZSetMaxValue:         int(cfg.Int("zset-max-listpack-value")),
+		StreamNodeMaxBytes:   int(cfg.Int("stream-node-max-bytes")),
+		StreamNodeMaxEntries: int(cfg.Int("stream-node-max-entries")),
 	}
 }
 
@@ -147,7 +149,7 @@ func cmdRestore(c *Ctx) {
 		c.OK()
 		return
 	}
-	if err := c.Tx.Restore(c.DB, key, v, expire); err != nil {
+	if err := c.Tx.Restore(c.DB, key, v, expire, dumpLimits(c)); err != nil {
 		c.StoreErr(err)
 		return
 	}
