@@ -31,8 +31,8 @@ func parseIntOr(c *Ctx, i int, msg string) (int64, bool) {
 // O(1): the engine swaps the two entries of its logical → physical
 // database map (store/dbmap.go) with every shard held; no key moves.
 // Clients keep their logical database: those blocked on keys of either
-// database are moved with it and served if their keys now exist, and
-// WATCHes on either database are marked dirty.
+// database are moved with it and served if their keys now exist, and a
+// WATCHed key of either database is marked dirty when it exists in either.
 func cmdSwapDB(c *Ctx) {
 	a, ok := parseIntOr(c, 1, "ERR invalid first DB index")
 	if !ok {
