@@ -139,6 +139,7 @@ type Engine struct {
 	notifyMu   sync.RWMutex
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
+	dbmap      atomic.Pointer[dbMapping] // logical → physical databases (dbmap.go)
 }
 
 type slotCount struct{ keys, expires int64 }
@@ -207,6 +208,10 @@ func Open(opts Options) (*Engine, error) {
 	e.fsync.Store(int32(opts.Fsync))
 	e.lastSave.Store(time.Now().Unix())
 	if err := e.loadSys(); err != nil {
+		e.closeDB()
+		return nil, err
+	}
+	if err := e.loadDBMap(); err != nil {
 		e.closeDB()
 		return nil, err
 	}

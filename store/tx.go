@@ -314,13 +314,14 @@ func (tx *Tx) countKey(db int, key []byte, keys, expires int64) {
 	tx.counts = append(tx.counts, countDelta{db, slot, keys, expires})
 }
 
-// Notify queues a keyspace event, delivered after the commit.
+// Notify queues a keyspace event on key of (physical) database db,
+// delivered after the commit under db's logical number (dbmap.go).
 // It costs nothing unless a notification hook is installed.
 func (tx *Tx) Notify(db int, name string, key []byte) {
 	if !tx.e.notifyOn.Load() {
 		return
 	}
-	tx.events = append(tx.events, event{db: db, name: name, key: append([]byte(nil), key...)})
+	tx.events = append(tx.events, event{db: tx.e.LogicalDB(db), name: name, key: append([]byte(nil), key...)})
 }
 
 // --- keys and metadata ---

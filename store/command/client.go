@@ -433,6 +433,8 @@ func (cl *Client) classify(r *cmdRec) {
 		r.errMsg = busyError()
 		return
 	}
+	// r.db is the logical database; commands get the physical one when
+	// they start to run (after any SWAPDB queued before them).
 	r.db, r.resp3 = cl.db, cl.resp3
 	if cl.multi != nil && spec.Flags&flagMultiCtl == 0 {
 		if spec.Flags&FlagNoMulti != 0 {
@@ -744,7 +746,7 @@ func (cl *Client) assembleRange(dst []byte, from, to int) []byte {
 // runInline runs r on the current goroutine without a store view.
 func (cl *Client) runInline(r *cmdRec) {
 	c := &cl.ictx
-	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Out: cl.inline, RESP3: r.resp3}
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: cl.s.eng.PhysDB(r.db), Out: cl.inline, RESP3: r.resp3}
 	start := len(cl.inline)
 	cl.s.call(c)
 	cl.inline = c.Out
@@ -765,7 +767,7 @@ func (t *shardTask) Run(tx *store.Tx) {
 	for _, i := range t.idx {
 		r := &cl.cmds[i]
 		c := &t.ctx
-		*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: t.out, RESP3: r.resp3}
+		*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: cl.s.eng.PhysDB(r.db), Tx: tx, Out: t.out, RESP3: r.resp3}
 		start := len(t.out)
 		cl.s.call(c)
 		t.out = c.Out
@@ -804,7 +806,7 @@ func (b *barTask) Run(tx *store.Tx) {
 	cl := b.cl
 	r := &cl.cmds[b.idx]
 	c := &b.ctx
-	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: b.out, RESP3: r.resp3, bar: b}
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: cl.s.eng.PhysDB(r.db), Tx: tx, Out: b.out, RESP3: r.resp3, bar: b}
 	start := len(b.out)
 	cl.s.call(c)
 	b.out = c.Out
