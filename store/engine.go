@@ -138,6 +138,7 @@ type Engine struct {
 	notifyMu   sync.RWMutex
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
+	keyObs     atomic.Pointer[keyObserver] // key-change observer (waiters.go)
 }
 
 type slotCount struct{ keys, expires int64 }

@@ -93,6 +93,13 @@ type Client struct {
 	subs    subState               // pub/sub subscriptions (hub lock)
 	nsubs   atomic.Int64           // their number
 
+	// Client-side caching (tracking.go): the tracking state (nil until
+	// CLIENT TRACKING is first used), invalidations held back (mu) until the
+	// batch in flight hands its replies over, and the count of hand-overs.
+	trk    *trackState
+	held   []byte
+	outSeq atomic.Uint64
+
 	// Transactions (owned by the batch runner).
 	multi   *multiState  // non-nil between MULTI and EXEC/DISCARD
 	watch   *store.Watch // current WATCH registration set
@@ -180,6 +187,7 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
 	cl.unsubscribeAll()
+	cl.trackingOff()
 	cl.mu.Lock()
 	cl.killed = true
 	busy := cl.inflight
@@ -269,10 +277,11 @@ func (cl *Client) process() {
 		if !cl.runFrom(0) {
 			return // asynchronous: the last task hands the output over
 		}
+		cl.wout = cl.assemble(cl.wout)
 		cl.mu.Lock()
 		cl.inflight = false
+		cl.wout = cl.handOver(cl.wout)
 		cl.mu.Unlock()
-		cl.wout = cl.assemble(cl.wout)
 	}
 	cl.releaseInput()
 }
@@ -608,6 +617,7 @@ func (cl *Client) resume() {
 	} else {
 		cl.ready = append(cl.ready, cl.aout...)
 	}
+	cl.ready = cl.handOver(cl.ready)
 	cl.inflight = false
 	killed := cl.killed
 	cl.mu.Unlock()
@@ -639,6 +649,7 @@ func (cl *Client) flushUpTo(i int) {
 	cl.flushed = i
 	cl.mu.Lock()
 	cl.ready = append(cl.ready, out...)
+	cl.ready = cl.handOver(cl.ready)
 	cl.mu.Unlock()
 	cl.conn.Wake()
 }
