@@ -386,7 +386,9 @@ func (t *trimTask) Done(error) {
 
 type trackObserver struct{}
 
-func trackingIdle() bool { return trackTable.keys.Load() == 0 && bcast.n.Load() == 0 && trackingClients.Load() == 0 }
+func trackingIdle() bool {
+	return trackTable.keys.Load() == 0 && bcast.n.Load() == 0 && trackingClients.Load() == 0
+}
 
 func (trackObserver) KeyChanged(tx *store.Tx, db int, key []byte, expired bool) {
 	if trackTable.keys.Load() == 0 && bcast.n.Load() == 0 {
