@@ -56,9 +56,9 @@ func init() {
 			Group: "cluster", Summary: s.summary, Since: s.since})
 	}
 	specs = append(specs,
-		&Spec{Name: "readonly", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast | ExecInline, Handler: cmdClusterDisabled, Group: "cluster", Summary: "Enables read queries for a connection to a cluster replica node", Since: "3.0.0"},
-		&Spec{Name: "readwrite", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast | ExecInline, Handler: cmdClusterDisabled, Group: "cluster", Summary: "Disables read queries for a connection to a cluster replica node", Since: "3.0.0"},
-		&Spec{Name: "asking", Arity: 1, Flags: FlagFast | ExecInline, Handler: cmdClusterDisabled, Group: "cluster", Summary: "Sent by cluster clients after an -ASK redirect", Since: "3.0.0"},
+		&Spec{Name: "readonly", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast | ExecInline, Handler: cmdClusterDisabled, Group: "cluster", ACL: []string{"connection"}, Summary: "Enables read queries for a connection to a cluster replica node", Since: "3.0.0"},
+		&Spec{Name: "readwrite", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast | ExecInline, Handler: cmdClusterDisabled, Group: "cluster", ACL: []string{"connection"}, Summary: "Disables read queries for a connection to a cluster replica node", Since: "3.0.0"},
+		&Spec{Name: "asking", Arity: 1, Flags: FlagFast | ExecInline, Handler: cmdClusterDisabled, Group: "cluster", ACL: []string{"connection"}, Summary: "Sent by cluster clients after an -ASK redirect", Since: "3.0.0"},
 	)
 	register(specs...)
 	for _, n := range []string{"count-failure-reports", "getkeysinslot", "info", "links", "nodes", "replicas", "shards", "slaves", "slots", "bumpepoch"} {

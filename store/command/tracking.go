@@ -84,7 +84,6 @@ var trackingClients atomic.Int64
 var trackTable struct {
 	once   sync.Once
 	srv    *Server
-	dbs    int // databases: FLUSHALL flushes them all
 	shards []trackShard
 	keys   atomic.Int64 // tracking_total_keys
 	items  atomic.Int64 // tracking_total_items
@@ -159,7 +158,6 @@ var bcast struct {
 func trackInit(s *Server) {
 	trackTable.once.Do(func() {
 		trackTable.srv = s
-		trackTable.dbs, _ = strconv.Atoi(s.cfg.Get("databases"))
 		trackTable.shards = make([]trackShard, s.eng.Shards())
 		for i := range trackTable.shards {
 			trackTable.shards[i].keys = map[string]*trackedKey{}
@@ -420,9 +418,8 @@ func (trackObserver) DBFlushed(tx *store.Tx, db int) {
 // process handles the changes the running command made so far.
 func (st *execState) process() {
 	if st.flushes > 0 {
-		all := st.flushes >= trackTable.dbs
 		st.flushes = 0
-		invalidateAll(all, st)
+		invalidateAll(st)
 	}
 	if len(st.changes) == 0 {
 		return
@@ -543,10 +540,10 @@ func (st *execState) sendBcast() {
 }
 
 // invalidateAll sends the flush invalidation (a null) to every tracking
-// client; all (FLUSHALL) also empties the table.
-func invalidateAll(all bool, st *execState) {
+// client and empties the table (redis-server 7.0 does so for FLUSHDB too).
+func invalidateAll(st *execState) {
 	s := trackTable.srv
-	if all {
+	{
 		for i := range trackTable.shards {
 			ts := &trackTable.shards[i]
 			ts.mu.Lock()
