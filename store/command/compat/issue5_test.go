@@ -271,13 +271,13 @@ func TestIssue5Figures(t *testing.T) {
 		}
 	}
 	if bin, err := exec.LookPath("redis-benchmark"); err == nil {
-		for _, s := range []*testkit.Server{ref, dut} {
+		for j, s := range []*testkit.Server{ref, dut} {
 			out, err := exec.Command(bin, "-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-n", "100000", "-c", "50", "-r", "1000", "-q",
 				"EVALSHA", sha, "1", "k:__rand_int__").CombinedOutput()
 			if err != nil {
 				t.Fatalf("redis-benchmark: %v %s", err, out)
 			}
-			t.Logf("redis-benchmark EVALSHA -c 50 on port %d: %s", s.Port, strings.TrimSpace(lastLine(string(out))))
+			t.Logf("redis-benchmark -c 50 on %s: %s", []string{"redis-server", "DiskDB"}[j], strings.TrimSpace(lastLine(string(out))))
 		}
 	}
 }
