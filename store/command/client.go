@@ -187,7 +187,7 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
 	cl.unsubscribeAll()
-	cl.trackingOff()
+	cl.trackingClosed()
 	cl.mu.Lock()
 	cl.killed = true
 	busy := cl.inflight

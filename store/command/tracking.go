@@ -47,6 +47,9 @@ const (
 )
 
 type trackState struct {
+	// ref is what the table keeps for this client: it forgets the client
+	// when the connection closes, so the table never keeps a Client alive.
+	ref      *trackRef
 	flags    atomic.Uint32
 	redirect atomic.Int64
 	// readSeq is 1 + the client's outSeq when it last ran a read-only
@@ -76,6 +79,8 @@ func (t *trackState) clear(f uint32) {
 	}
 }
 
+type trackRef struct{ cl atomic.Pointer[Client] }
+
 // trackingClients counts the clients with tracking on (INFO
 // tracking_clients); while it is 0 Server.call skips tracking entirely.
 var trackingClients atomic.Int64
@@ -100,11 +105,11 @@ type trackShard struct {
 // trackedKey holds the clients that read a key: a short list, and a set
 // once many clients read the same key.
 type trackedKey struct {
-	cls []*Client
-	set map[*Client]struct{}
+	cls []*trackRef
+	set map[*trackRef]struct{}
 }
 
-func (k *trackedKey) add(cl *Client) bool {
+func (k *trackedKey) add(cl *trackRef) bool {
 	if k.set != nil {
 		if _, ok := k.set[cl]; ok {
 			return false
@@ -119,7 +124,7 @@ func (k *trackedKey) add(cl *Client) bool {
 	}
 	k.cls = append(k.cls, cl)
 	if len(k.cls) > 16 {
-		k.set = make(map[*Client]struct{}, len(k.cls))
+		k.set = make(map[*trackRef]struct{}, len(k.cls))
 		for _, x := range k.cls {
 			k.set[x] = struct{}{}
 		}
@@ -128,13 +133,19 @@ func (k *trackedKey) add(cl *Client) bool {
 	return true
 }
 
+// clients returns the connected clients that read the key.
 func (k *trackedKey) clients() []*Client {
-	if k.set == nil {
-		return k.cls
+	out := make([]*Client, 0, k.size())
+	add := func(r *trackRef) {
+		if cl := r.cl.Load(); cl != nil {
+			out = append(out, cl)
+		}
 	}
-	out := make([]*Client, 0, len(k.set))
-	for cl := range k.set {
-		out = append(out, cl)
+	for _, r := range k.cls {
+		add(r)
+	}
+	for r := range k.set {
+		add(r)
 	}
 	return out
 }
@@ -302,7 +313,7 @@ func rememberKey(s *Server, shard int, key []byte, cl *Client, st *execState) {
 		ts.keys[string(key)] = k
 		trackTable.keys.Add(1)
 	}
-	if k.add(cl) {
+	if k.add(cl.trk.ref) {
 		trackTable.items.Add(1)
 	}
 	ts.mu.Unlock()
@@ -700,7 +711,8 @@ func (cl *Client) enableTracking(redirect int64, opts uint32, prefixes []string)
 	trackInit(cl.s)
 	t := cl.trk
 	if t == nil {
-		t = &trackState{}
+		t = &trackState{ref: &trackRef{}}
+		t.ref.cl.Store(cl)
 		cl.mu.Lock()
 		cl.trk = t
 		cl.mu.Unlock()
@@ -737,6 +749,15 @@ func (cl *Client) enableTracking(redirect int64, opts uint32, prefixes []string)
 		if t.flags.CompareAndSwap(o, n) {
 			break
 		}
+	}
+}
+
+// trackingClosed turns tracking off for a closed connection and makes
+// the table forget it.
+func (cl *Client) trackingClosed() {
+	cl.trackingOff()
+	if t := cl.trkState(); t != nil {
+		t.ref.cl.Store(nil)
 	}
 }
 
