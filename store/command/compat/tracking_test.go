@@ -524,7 +524,7 @@ func TestTrackingRueidisDoCache(t *testing.T) {
 	if res := get(); !res.IsCacheHit() {
 		t.Fatal("the new value is not cached")
 	}
-	mut.Expire(ctx, "rk", 50*time.Millisecond)
+	mut.PExpire(ctx, "rk", 50*time.Millisecond)
 	waitFor(t, "the expiry invalidation", func() bool { return rueidis.IsRedisNil(get().Error()) })
 	// Plain commands work on the same client.
 	if err := c.Do(ctx, c.B().Set().Key("rk2").Value("x").Build()).Error(); err != nil {
