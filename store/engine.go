@@ -140,6 +140,7 @@ type Engine struct {
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
 	dbmap      atomic.Pointer[dbMapping] // logical → physical databases (dbmap.go)
+	keyObs     atomic.Pointer[keyObserver] // key-change observer (waiters.go)
 }
 
 type slotCount struct{ keys, expires int64 }
