@@ -139,7 +139,7 @@ type Engine struct {
 	notifyMu   sync.RWMutex
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
-	dbmap      atomic.Pointer[dbMapping] // logical → physical databases (dbmap.go)
+	dbmap      atomic.Pointer[dbMapping]   // logical → physical databases (dbmap.go)
 	keyObs     atomic.Pointer[keyObserver] // key-change observer (waiters.go)
 }
 
