@@ -59,6 +59,10 @@ type Options struct {
 	BlockCacheSize  int64        // RocksDB block cache, bytes (256 MiB)
 	HotCacheSize    int64        // executor value cache over all shards, bytes (64 MiB); <0 disables
 	WriteBufferSize int64        // RocksDB memtable, bytes (32 MiB)
+	// MetaHashMemtable indexes the meta column family's memtable by hash
+	// slot (db · slot prefix) instead of one skiplist: cheaper inserts of
+	// random keys; scans then go slot by slot.
+	MetaHashMemtable bool
 	Logger          *slog.Logger // (slog.Default())
 }
 
@@ -177,6 +181,8 @@ func Open(opts Options) (*Engine, error) {
 	rocks := tuning.NewRocks(tuning.RocksProfile{
 		BlockCacheSize:  uint64(opts.BlockCacheSize),
 		WriteBufferSize: uint64(opts.WriteBufferSize),
+		HashIndexedCF:   hashCF(opts.MetaHashMemtable),
+		HashPrefixLen:   3,
 	}, cfNames[:])
 	db, handles, err := grocksdb.OpenDbColumnFamilies(rocks.DB, filepath.Join(opts.Dir, "rocksdb"), cfNames[:], rocks.CFOptions())
 	if err != nil {
@@ -222,6 +228,13 @@ func Open(opts Options) (*Engine, error) {
 	go e.expireLoop()
 	go e.reclaimLoop()
 	return e, nil
+}
+
+func hashCF(on bool) string {
+	if on {
+		return cfNames[CFMeta]
+	}
+	return ""
 }
 
 // loadSys reads the id allocator and the per-slot key counts.

@@ -52,6 +52,16 @@ func (tx *Tx) newMergedIter(cf CF, lower, upper []byte, reverse bool) *mergedIte
 	if tx.memOnly {
 		m.ro.SetReadTier(grocksdb.BlockCacheTier)
 	}
+	if cf == CFMeta && tx.e.opts.MetaHashMemtable {
+		// A prefix-indexed memtable: a range inside one slot iterates by
+		// prefix; anything wider needs a total-order iterator (correct,
+		// but it copies the memtable: walkMeta goes slot by slot).
+		if len(lower) >= 3 && len(upper) >= 3 && bytes.Equal(lower[:3], upper[:3]) || sameSlotRange(lower, upper) {
+			m.ro.SetPrefixSameAsStart(true)
+		} else {
+			m.ro.SetTotalOrderSeek(true)
+		}
+	}
 	if lower != nil {
 		m.ro.SetIterateLowerBound(lower)
 	}
@@ -252,6 +262,16 @@ func (m *mergedIter) Seek(target []byte) {
 	}
 	m.resetRaw()
 	m.settle()
+}
+
+// sameSlotRange reports whether [lower, upper) holds keys of one db·slot
+// prefix only: upper is that prefix's successor.
+func sameSlotRange(lower, upper []byte) bool {
+	if len(lower) < 3 || len(upper) != 3 {
+		return false
+	}
+	end := prefixEnd(lower[:3])
+	return bytes.Equal(end, upper) || (len(end) < 3 && bytes.HasPrefix(upper, end))
 }
 
 // toEnd positions at the largest (last) or smallest entry, keeping the

@@ -138,9 +138,8 @@ func dbBounds(db int) (lo, hi []byte) {
 // FlushDB deletes every key of db. The Tx must hold every shard.
 func (tx *Tx) FlushDB(db int) error {
 	lo, hi := dbBounds(db)
-	it := tx.newMergedIter(CFMeta, lo, hi, false)
-	for ; it.Valid(); it.Next() {
-		if m, ok := decodeMeta(it.Value()); ok && m.hasElements() {
+	_, err := tx.walkMeta(db, nil, func(_, val []byte) bool {
+		if m, ok := decodeMeta(val); ok && m.hasElements() {
 			for _, cf := range elementCFs(m.Type) {
 				p, e := idPrefix(m.ID), idPrefix(m.ID+1)
 				tx.delRange(cf, p[:], e[:])
@@ -149,9 +148,8 @@ func (tx *Tx) FlushDB(db int) error {
 				tx.reclaim = append(tx.reclaim, m.ID)
 			}
 		}
-	}
-	err := it.Err()
-	it.Close()
+		return true
+	})
 	if err != nil {
 		return err
 	}
@@ -200,30 +198,77 @@ type ScanOpts struct {
 // that pass the filters, with the position to continue from (nil when done).
 // The Tx must hold every shard.
 func (tx *Tx) Scan(db int, after []byte, opts ScanOpts) (keys [][]byte, next []byte, err error) {
-	lo, hi := dbBounds(db)
-	if after != nil {
-		lo = append(append(lo, after...), 0)
-	}
-	it := tx.newMergedIter(CFMeta, lo, hi, false)
-	defer it.Close()
 	n := 0
 	var last []byte
-	for ; it.Valid(); it.Next() {
+	done, err := tx.walkMeta(db, after, func(mk, val []byte) bool {
 		if n >= opts.Count {
-			return keys, last, nil
+			return false
 		}
 		n++
-		mk := it.Key()
 		last = append(last[:0], mk[1:]...)
-		m, ok := decodeMeta(it.Value())
+		m, ok := decodeMeta(val)
 		user := mk[3:]
 		if ok && (m.Expire == 0 || m.Expire > tx.now) &&
 			(opts.Type == TypeNone || opts.Type == m.Type) &&
 			(opts.Match == nil || opts.Match(user)) {
 			keys = append(keys, append([]byte(nil), user...))
 		}
+		return true
+	})
+	if err != nil || done {
+		return keys, nil, err
 	}
-	return keys, nil, it.Err()
+	return keys, last, nil
+}
+
+// walkMeta calls fn for the metadata records of db in key order, from just
+// after position after (slot · user key, nil: the start), until fn returns
+// false (done reports false then) or the db ends (done true). With a
+// hash-indexed meta memtable (Options.MetaHashMemtable) it walks one slot
+// at a time, each a prefix iteration (a total-order iteration over such a
+// memtable copies it whole); otherwise one iterator covers the db.
+func (tx *Tx) walkMeta(db int, after []byte, fn func(mk, val []byte) bool) (done bool, err error) {
+	if !tx.e.opts.MetaHashMemtable {
+		lo, hi := dbBounds(db)
+		if after != nil {
+			lo = append(append(lo, after...), 0)
+		}
+		it := tx.newMergedIter(CFMeta, lo, hi, false)
+		defer it.Close()
+		for ; it.Valid(); it.Next() {
+			if !fn(it.Key(), it.Value()) {
+				return false, nil
+			}
+		}
+		return true, it.Err()
+	}
+	slot := 0
+	if len(after) >= 2 {
+		slot = int(binary.BigEndian.Uint16(after))
+	}
+	for ; slot < NumSlots; slot++ {
+		lo := []byte{byte(db), byte(slot >> 8), byte(slot)}
+		hi := []byte{byte(db), byte(slot >> 8), byte(slot) + 1}
+		if byte(slot) == 0xff {
+			hi = []byte{byte(db), byte(slot>>8) + 1, 0}
+		}
+		if after != nil && int(binary.BigEndian.Uint16(after)) == slot {
+			lo = append(append([]byte{byte(db)}, after...), 0)
+		}
+		it := tx.newMergedIter(CFMeta, lo, hi, false)
+		for ; it.Valid(); it.Next() {
+			if !fn(it.Key(), it.Value()) {
+				it.Close()
+				return false, nil
+			}
+		}
+		err := it.Err()
+		it.Close()
+		if err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // RandomKey returns a random live key of db: it seeks to a random point of
@@ -234,43 +279,34 @@ func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
 	if tx.e.DBSize(db) == 0 && !tx.dirtyMeta {
 		return nil, false, nil
 	}
-	lo, hi := dbBounds(db)
-	it := tx.newMergedIter(CFMeta, lo, hi, false)
-	defer it.Close()
-	const seeks, walk = 8, 128
-	for try := 0; try < seeks; try++ {
-		var seek [4]byte
-		seek[0] = byte(db)
-		binary.BigEndian.PutUint16(seek[1:], uint16(rand.IntN(NumSlots)))
-		seek[3] = byte(rand.IntN(256))
-		it.Seek(seek[:])
-		for step := 0; step < walk; step++ {
-			if !it.Valid() {
-				if err := it.Err(); err != nil {
-					return nil, false, err
-				}
-				it.seekStart()
-				if !it.Valid() {
-					return nil, false, it.Err()
-				}
-			}
-			m, ok := decodeMeta(it.Value())
-			var key []byte
-			live := ok && (m.Expire == 0 || m.Expire > tx.now)
-			if live {
-				key = append([]byte(nil), metaKeyUser(it.Key())...)
-			}
-			if live {
-				return key, true, nil
-			}
-			it.Next()
+	// From a random point (slot and first byte), the first live key,
+	// looking at a bounded number of records per try.
+	const tries, walk = 8, 128
+	var found []byte
+	pick := func(_, val []byte, mk []byte) bool {
+		if m, ok := decodeMeta(val); ok && (m.Expire == 0 || m.Expire > tx.now) {
+			found = append([]byte(nil), metaKeyUser(mk)...)
+			return false
+		}
+		return true
+	}
+	for try := 0; try < tries && found == nil; try++ {
+		var from [3]byte
+		binary.BigEndian.PutUint16(from[:], uint16(rand.IntN(NumSlots)))
+		from[2] = byte(rand.IntN(256))
+		seen := 0
+		if _, err := tx.walkMeta(db, from[:], func(mk, val []byte) bool {
+			seen++
+			return seen < walk && pick(nil, val, mk)
+		}); err != nil {
+			return nil, false, err
 		}
 	}
-	// Unlucky or mostly expired: one longer walk from the start.
-	for it.seekStart(); it.Valid(); it.Next() {
-		if m, ok := decodeMeta(it.Value()); ok && (m.Expire == 0 || m.Expire > tx.now) {
-			return append([]byte(nil), metaKeyUser(it.Key())...), true, nil
+	if found == nil {
+		// Unlucky, past the last key, or mostly expired: walk from the start.
+		if _, err := tx.walkMeta(db, nil, func(mk, val []byte) bool { return pick(nil, val, mk) }); err != nil {
+			return nil, false, err
 		}
 	}
-	return nil, false, it.Err()
+	return found, found != nil, nil
 }

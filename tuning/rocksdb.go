@@ -12,6 +12,10 @@ type RocksProfile struct {
 	MaxWriteBuffers int    // memtables per column family (3)
 	BackgroundJobs  int    // flush + compaction threads (2)
 	MaxOpenFiles    int    // -1 = unlimited (4096)
+	// HashIndexedCF names a column family whose memtable is a hash of
+	// skiplists by key prefix of HashPrefixLen bytes ("": none).
+	HashIndexedCF string
+	HashPrefixLen int
 }
 
 func (p *RocksProfile) ensureDefaults() {
@@ -39,6 +43,9 @@ type Rocks struct {
 	Cache *grocksdb.Cache
 	table *grocksdb.BlockBasedTableOptions
 	cfs   []*grocksdb.Options
+	// keep lists options that own a prefix extractor: grocksdb's Destroy
+	// frees the extractor a second time (RocksDB's shared_ptr already did).
+	keep map[*grocksdb.Options]bool
 }
 
 // NewRocks builds the options for a DiskDB database with the given column
@@ -86,8 +93,18 @@ func NewRocks(p RocksProfile, cfNames []string) *Rocks {
 	db.SetParanoidChecks(true)
 	db.SetInfoLogLevel(grocksdb.WarnInfoLogLevel)
 	r.DB = db
-	for range cfNames {
-		r.cfs = append(r.cfs, mk())
+	for _, name := range cfNames {
+		o := mk()
+		if name != "" && name == p.HashIndexedCF {
+			o.SetPrefixExtractor(grocksdb.NewFixedPrefixTransform(p.HashPrefixLen))
+			o.SetHashSkipListRep(1<<18, 4, 4)
+			db.SetAllowConcurrentMemtableWrites(false) // required by a non-skiplist memtable
+			if r.keep == nil {
+				r.keep = map[*grocksdb.Options]bool{}
+			}
+			r.keep[o] = true
+		}
+		r.cfs = append(r.cfs, o)
 	}
 	return r
 }
@@ -98,7 +115,9 @@ func (r *Rocks) CFOptions() []*grocksdb.Options { return r.cfs }
 // Destroy frees the options. Call it after the database is closed.
 func (r *Rocks) Destroy() {
 	for _, o := range r.cfs {
-		o.Destroy()
+		if !r.keep[o] {
+			o.Destroy()
+		}
 	}
 	r.DB.Destroy()
 	r.table.Destroy()

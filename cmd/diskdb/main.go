@@ -81,14 +81,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	eng, err := store.Open(store.Options{
-		Dir:             cfg.Get("dir"),
-		Databases:       int(cfg.Int("databases")),
-		Shards:          int(cfg.Int("shards")),
-		Fsync:           fsync,
-		BlockCacheSize:  cfg.Int("cache-size"),
-		HotCacheSize:    hotCache(cfg.Int("hot-cache-size")),
-		WriteBufferSize: cfg.Int("write-buffer-size"),
-		Logger:          log,
+		Dir:              cfg.Get("dir"),
+		Databases:        int(cfg.Int("databases")),
+		Shards:           int(cfg.Int("shards")),
+		Fsync:            fsync,
+		BlockCacheSize:   cfg.Int("cache-size"),
+		HotCacheSize:     hotCache(cfg.Int("hot-cache-size")),
+		WriteBufferSize:  cfg.Int("write-buffer-size"),
+		MetaHashMemtable: cfg.Get("meta-hash-memtable") == "yes",
+		Logger:           log,
 	})
 	if err != nil {
 		return err

@@ -79,6 +79,7 @@ var params = []*Param{
 		apply: func(s *Server, v string) { n, _ := parseMem(v); s.queryLimit.Store(n) }},
 	{Name: "cache-size", Default: "268435456", Kind: kMem, Min: 1 << 20, Max: 1 << 50, Immutable: true, Help: "RocksDB block cache, bytes"},
 	{Name: "hot-cache-size", Default: "67108864", Kind: kMem, Min: 0, Max: 1 << 50, Immutable: true, Help: "executor's cache of hot values, bytes (0: off)"},
+	{Name: "meta-hash-memtable", Default: "no", Kind: kBool, Immutable: true, Help: "index the metadata memtable by hash slot (cheaper inserts of random keys; scans go slot by slot)"},
 	{Name: "write-buffer-size", Default: "33554432", Kind: kMem, Min: 1 << 20, Max: 1 << 40, Immutable: true, Help: "RocksDB memtable size, bytes"},
 	{Name: "loglevel", Default: "notice", Kind: kEnum, Enum: []string{"debug", "verbose", "notice", "warning"}, Help: "log verbosity",
 		apply: func(s *Server, v string) { setLogLevel(v) }},

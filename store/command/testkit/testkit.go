@@ -118,6 +118,9 @@ func StartDir(t testing.TB, dir string, args ...string) *Server {
 	if io := os.Getenv("DISKDB_IO"); io != "" {
 		s.args = append(s.args, "--io", io)
 	}
+	// $DISKDB_ARGS adds settings to every server (e.g. to run the suite
+	// with a non-default storage option); the test's own args come last.
+	s.args = append(s.args, strings.Fields(os.Getenv("DISKDB_ARGS"))...)
 	s.args = append(s.args, args...)
 	s.launch()
 	t.Cleanup(s.Kill)
