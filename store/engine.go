@@ -52,18 +52,18 @@ func ParseFsync(s string) (FsyncMode, error) {
 
 // Options configure an Engine. Zero fields take the defaults noted.
 type Options struct {
-	Dir             string       // data directory (required)
-	Databases       int          // logical databases, 1..256 (16)
-	Shards          int          // executor shards (runtime.NumCPU())
-	Fsync           FsyncMode    // (everysec)
-	BlockCacheSize  int64        // RocksDB block cache, bytes (256 MiB)
-	HotCacheSize    int64        // executor value cache over all shards, bytes (64 MiB); <0 disables
-	WriteBufferSize int64        // RocksDB memtable, bytes (32 MiB)
+	Dir             string    // data directory (required)
+	Databases       int       // logical databases, 1..256 (16)
+	Shards          int       // executor shards (runtime.NumCPU())
+	Fsync           FsyncMode // (everysec)
+	BlockCacheSize  int64     // RocksDB block cache, bytes (256 MiB)
+	HotCacheSize    int64     // executor value cache over all shards, bytes (64 MiB); <0 disables
+	WriteBufferSize int64     // RocksDB memtable, bytes (32 MiB)
 	// MetaHashMemtable indexes the meta column family's memtable by hash
 	// slot (db · slot prefix) instead of one skiplist: cheaper inserts of
 	// random keys; scans then go slot by slot.
 	MetaHashMemtable bool
-	Logger          *slog.Logger // (slog.Default())
+	Logger           *slog.Logger // (slog.Default())
 }
 
 // EnsureDefaults fills zero fields.
