@@ -76,6 +76,7 @@ type Client struct {
 	name      string
 	user      string
 	authed    bool
+	aclUser   atomic.Pointer[aclUser] // ACL user (acl.go)
 	libName   string
 	libVer    string
 	created   time.Time
@@ -136,6 +137,7 @@ func newClient(s *Server, c Conn) *Client {
 	cl.parser.Limits = s.protoLimits()
 	cl.authed = !s.authRequired()
 	cl.user = "default"
+	cl.aclUser.Store(s.acl.def)
 	cl.bar.cl = cl
 	cl.lastTouch.Store(time.Now().UnixMilli())
 	return cl
@@ -371,9 +373,20 @@ func (cl *Client) classify(r *cmdRec) {
 		r.errMsg = errArity(spec.Name)
 		return
 	}
-	if !cl.authed && spec.Flags&FlagNoAuth == 0 {
+	if !cl.authed && spec.Flags&FlagNoAuth == 0 && cl.s.authRequired() {
 		r.errMsg = errNoAuth
 		return
+	}
+	if u := cl.aclUser.Load(); u != cl.s.acl.free.Load() {
+		// Not the default user with every permission: check the ACL.
+		ctx := aclCtxTop
+		if cl.multi != nil {
+			ctx = aclCtxMulti
+		}
+		if msg := cl.aclDenied(spec, r.args, ctx); msg != "" {
+			r.errMsg = msg
+			return
+		}
 	}
 	if spec.Flags&flagSubOK == 0 && !cl.resp3 && cl.nsubs.Load() > 0 {
 		r.errMsg = "ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"

@@ -560,7 +560,7 @@ func cmdClientKill(c *Ctx) {
 		case c.is(i, "laddr"):
 			laddr, hasLaddr = v, true
 		case c.is(i, "user"):
-			if v != "default" {
+			if c.S.acl.user(v) == nil {
 				c.Err("ERR No such user '" + v + "'")
 				return
 			}
@@ -824,7 +824,7 @@ func aclCategories(sp *Spec) []string {
 		set["blocking"] = true
 	}
 	switch sp.Group {
-	case "string", "list", "hash", "set", "bitmap", "hyperloglog", "geo", "stream", "connection", "scripting", "pubsub":
+	case "string", "list", "hash", "set", "bitmap", "hyperloglog", "geo", "stream", "connection", "scripting":
 		set[sp.Group] = true
 	case "sorted-set", "sorted_set":
 		set["sortedset"] = true

@@ -58,7 +58,7 @@ var params = []*Param{
 	{Name: "pipeline-max-batch", Default: "100", Kind: kInt, Min: 1, Max: 100000, Help: "commands parsed from one connection per batch",
 		apply: func(s *Server, v string) { n, _ := strconv.Atoi(v); s.maxBatchV.Store(int64(n)) }},
 	{Name: "requirepass", Default: "", Kind: kString, Help: "password of the default user (empty: none)",
-		apply: func(s *Server, v string) { s.requirePass.Store(v) }},
+		apply: func(s *Server, v string) { s.acl.setDefaultPassword(v) }},
 	{Name: "maxclients", Default: "10000", Kind: kInt, Min: 1, Max: 1<<32 - 1, Help: "maximum connected clients",
 		apply: func(s *Server, v string) { n, _ := strconv.Atoi(v); s.maxClients.Store(int64(n)) }},
 	{Name: "proto-max-bulk-len", Default: "536870912", Kind: kMem, Min: 1 << 20, Max: math.MaxInt64, Help: "largest bulk string a client may send, bytes",

@@ -37,13 +37,13 @@ type Server struct {
 	maxBulk      atomic.Int64
 	queryLimit   atomic.Int64
 	maxClients   atomic.Int64
-	requirePass  atomic.Value // string
 
 	slowlogThreshold atomic.Int64
 	stats            serverStats
 	errMu            sync.Mutex
 	errStats         map[string]*atomic.Int64
 	adm              adminState // CLIENT PAUSE, saves, DEBUG (cmd_server.go)
+	acl              aclRegistry // users and the ACL log (acl.go)
 
 	// Backend reports which network backend serves (INFO server).
 	Backend string
@@ -78,6 +78,7 @@ func NewServer(eng *store.Engine, cfg *Config, log *slog.Logger) *Server {
 		runID:    randomHex(40),
 		Backend:  "epoll",
 	}
+	s.acl.init()
 	for _, p := range params {
 		if p.apply != nil {
 			p.apply(s, cfg.Get(p.Name))
@@ -137,10 +138,9 @@ func (s *Server) protoLimits() proto.Limits {
 	return proto.Limits{MaxBulkLen: s.maxBulk.Load()}
 }
 
-func (s *Server) authRequired() bool {
-	p, _ := s.requirePass.Load().(string)
-	return p != ""
-}
+// authRequired reports whether a client that has not authenticated must:
+// the default user has a password or is off.
+func (s *Server) authRequired() bool { return s.acl.defaultNeedsAuth() }
 
 func (s *Server) queryBufLimit() int { return int(s.queryLimit.Load()) }
 
