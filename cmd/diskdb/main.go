@@ -93,6 +93,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := command.NewServer(eng, cfg, log)
+	if err := srv.LoadACL(); err != nil {
+		eng.Close()
+		return err
+	}
 
 	port := cfg.Int("port")
 	var addrs []string
@@ -106,13 +110,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		eng.Close()
 		return errors.New("nothing to listen on: port is 0 and no TLS port is set")
 	}
-	if cfg.Get("requirepass") == "" && cfg.Get("protected-mode") == "yes" {
-		for _, a := range addrs {
-			h, _, _ := net.SplitHostPort(a)
-			if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
-				log.Warn("protected mode: no password is set, so only loopback clients are accepted; set requirepass or protected-mode no", "bind", h)
-			}
-		}
+	if srv.Protected() {
+		log.Warn("protected mode is on: no password is set for the default user and bind listens on every interface, so only loopback clients are accepted; set requirepass, bind chosen addresses or protected-mode no", "bind", cfg.Get("bind"))
 	}
 
 	// SHUTDOWN closes stop; set before the first client can send it.

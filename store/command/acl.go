@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -1007,6 +1008,60 @@ func (cl *Client) aclDenied(sp *Spec, args [][]byte, ctx int) string {
 	return noPermError(res, sp)
 }
 
+// aclScriptDenied checks a command a script calls (ACL log context "lua")
+// and returns the error the script gets ("" when allowed).
+func (cl *Client) aclScriptDenied(sp *Spec, args [][]byte) string {
+	u := cl.aclUser.Load()
+	if u == nil || u == cl.s.acl.free.Load() {
+		return ""
+	}
+	res, pos := u.state().check(sp, args)
+	switch res {
+	case aclOK:
+		return ""
+	case aclDeniedKey:
+		cl.s.acl.addLog(cl, res, aclCtxLua, aclLogObject(res, sp, args, pos), u.name)
+		return "The user executing the script can't access at least one of the keys mentioned in the command arguments"
+	case aclDeniedChannel:
+		cl.s.acl.addLog(cl, res, aclCtxLua, aclLogObject(res, sp, args, pos), u.name)
+		return "The user executing the script can't publish to the channel mentioned in the command"
+	}
+	cl.s.acl.addLog(cl, res, aclCtxLua, aclLogObject(res, sp, args, pos), u.name)
+	return "The user executing the script can't run this command or subcommand"
+}
+
+// aclExecDenied re-checks a queued command when EXEC runs it.
+func (cl *Client) aclExecDenied(sp *Spec, args [][]byte) string {
+	u := cl.aclUser.Load()
+	if u == nil || u == cl.s.acl.free.Load() {
+		return ""
+	}
+	res, pos := u.state().check(sp, args)
+	if res == aclOK {
+		return ""
+	}
+	cl.s.acl.addLog(cl, res, aclCtxMulti, aclLogObject(res, sp, args, pos), u.name)
+	reason := "no permission to execute the command or subcommand"
+	switch res {
+	case aclDeniedKey:
+		reason = "no permission to touch the specified keys"
+	case aclDeniedChannel:
+		reason = "no permission to access one of the channels used as arguments"
+	}
+	return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + reason
+}
+
+// aclPermits reports whether the client's user may run the command
+// (redis.acl_check_cmd); nothing is logged.
+func (cl *Client) aclPermits(sp *Spec, args [][]byte) bool {
+	u := cl.aclUser.Load()
+	if u == nil || u == cl.s.acl.free.Load() {
+		return true
+	}
+	res, _ := u.state().check(sp, args)
+	return res == aclOK
+}
+
 func aclLogObject(res int, sp *Spec, args [][]byte, pos int) string {
 	if res == aclDeniedCmd {
 		return sp.Name
@@ -1141,4 +1196,87 @@ func (s *Server) killRevokedSubscribers(c *Ctx, u *aclUser, st *aclState) {
 			s.disconnect(c, cl)
 		}
 	}
+}
+
+// --- protected mode ---
+
+const errProtectedMode = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+
+// Protected reports whether protected mode refuses non-loopback clients:
+// protected-mode is yes, the default user needs no password, and bind
+// listens on every interface (a wildcard address). Binding to chosen
+// addresses says the operator decided who may connect.
+func (s *Server) Protected() bool {
+	return s.cfg.Get("protected-mode") == "yes" && s.acl.def.state().nopass && wildcardBind(s.cfg.Get("bind"))
+}
+
+// wildcardBind reports whether a bind setting listens on every interface.
+func wildcardBind(bind string) bool {
+	fields := strings.Fields(bind)
+	if len(fields) == 0 {
+		return true
+	}
+	for _, h := range fields {
+		switch strings.TrimPrefix(h, "-") {
+		case "*", "0.0.0.0", "::", "::*", "[::]":
+			return true
+		}
+	}
+	return false
+}
+
+// protectedReject returns the DENIED reply for a connection protected mode
+// refuses (nil: accept it).
+func (s *Server) protectedReject(c Conn) []byte {
+	if !s.Protected() || isLocalAddr(c.RemoteAddr()) {
+		return nil
+	}
+	return append(append([]byte{'-'}, errProtectedMode...), '\r', '\n')
+}
+
+// isLocalAddr reports a loopback peer (or a unix socket, which has no
+// host:port).
+func isLocalAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// --- redaction ---
+
+// sensitiveConfigs are settings whose CONFIG SET value is never shown.
+var sensitiveConfigs = map[string]bool{"requirepass": true, "masterauth": true, "tls-key-file-pass": true, "tls-client-key-file-pass": true}
+
+// redacted reports whether argument i of a command is a secret that the
+// slow log and MONITOR show as "(redacted)": AUTH's credentials, HELLO
+// AUTH's, ACL SETUSER's rules, sensitive CONFIG SET values.
+func redacted(sp *Spec, args [][]byte, i int) bool {
+	if sp == nil || i == 0 {
+		return false
+	}
+	switch sp.Name {
+	case "auth":
+		return true
+	case "acl|setuser":
+		return i >= 2
+	case "hello":
+		for j := 2; j+2 < len(args); j++ {
+			if eqFold(args[j], "auth") {
+				return i == j+1 || i == j+2
+			}
+			if eqFold(args[j], "setname") {
+				j++
+			}
+		}
+	case "config|set":
+		if i >= 3 && i%2 == 1 {
+			if p := paramIndex[strings.ToLower(string(args[i-1]))]; p != nil && sensitiveConfigs[p.Name] {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -636,6 +636,10 @@ func (s *Server) slowlogAdd(c *Ctx, start time.Time, d time.Duration) {
 			args = append(args, fmt.Sprintf("... (%d more arguments)", len(c.Args)-31))
 			break
 		}
+		if redacted(c.Spec, c.Args, i) {
+			args = append(args, "(redacted)")
+			continue
+		}
 		if len(a) > 128 {
 			args = append(args, fmt.Sprintf("%s... (%d more bytes)", a[:128], len(a)-128))
 		} else {

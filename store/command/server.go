@@ -102,6 +102,10 @@ func (s *Server) NewClient(c Conn) (*Client, []byte) {
 		s.stats.rejected.Add(1)
 		return nil, proto.AppendError(nil, "ERR max number of clients reached")
 	}
+	if deny := s.protectedReject(c); deny != nil {
+		s.stats.rejected.Add(1)
+		return nil, deny
+	}
 	cl := newClient(s, c)
 	s.clients[cl.id] = cl
 	s.stats.conns.Add(1)
