@@ -98,15 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	port := cfg.Int("port")
-	var addrs []string
-	if port > 0 {
-		for _, h := range strings.Fields(cfg.Get("bind")) {
-			h = strings.TrimPrefix(h, "-")
-			addrs = append(addrs, net.JoinHostPort(h, strconv.FormatInt(port, 10)))
-		}
-	}
-	if len(addrs) == 0 {
+	addrs := listenAddrs(cfg.Get("bind"), cfg.Int("port"))
+	tlsAddrs := listenAddrs(cfg.Get("bind"), cfg.Int("tls-port"))
+	if len(addrs) == 0 && len(tlsAddrs) == 0 {
 		eng.Close()
 		return errors.New("nothing to listen on: port is 0 and no TLS port is set")
 	}
@@ -119,15 +113,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var once sync.Once
 	srv.Shutdown = func() { once.Do(func() { close(stop) }) }
 
-	be, name, err := pickBackend(cfg, addrs, srv, log)
-	if err != nil {
-		eng.Close()
-		return err
+	var backends []backend
+	name := "tls"
+	if len(addrs) > 0 {
+		be, n, err := pickBackend(cfg, addrs, srv, log)
+		if err != nil {
+			eng.Close()
+			return err
+		}
+		backends, name = append(backends, be), n
+	}
+	if len(tlsAddrs) > 0 {
+		be, err := loop.NewTLS(loop.TLSOptions{Addrs: tlsAddrs, CertFile: cfg.Get("tls-cert-file"), KeyFile: cfg.Get("tls-key-file"),
+			CAFile: cfg.Get("tls-ca-cert-file"), AuthClients: cfg.Get("tls-auth-clients"),
+			KeepAlive: time.Duration(cfg.Int("tcp-keepalive")) * time.Second, Logger: log}, srv)
+		if err != nil {
+			eng.Close()
+			return err
+		}
+		backends = append(backends, be)
 	}
 	srv.Backend = name
-	if err := be.Start(); err != nil {
-		eng.Close()
-		return fmt.Errorf("listen %s: %w", strings.Join(addrs, " "), err)
+	for i, be := range backends {
+		if err := be.Start(); err != nil {
+			for _, started := range backends[:i] {
+				_ = started.Stop(context.Background())
+			}
+			eng.Close()
+			return fmt.Errorf("listen %s: %w", strings.Join(append(addrs, tlsAddrs...), " "), err)
+		}
 	}
 	if pa := cfg.Get("pprof-addr"); pa != "" {
 		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(pa, nil)) }()
@@ -137,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer os.Remove(pf)
 	}
 	log.Info("DiskDB ready to accept connections", "version", command.DiskDBVersion, "addr", strings.Join(addrs, " "),
-		"io", name, "shards", eng.Shards(), "fsync", eng.Fsync().String(), "dir", cfg.Get("dir"))
+		"tls", strings.Join(tlsAddrs, " "), "io", name, "shards", eng.Shards(), "fsync", eng.Fsync().String(), "dir", cfg.Get("dir"))
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -151,14 +165,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.CloseAll()
-	if err := be.Stop(sctx); err != nil {
-		log.Warn("stopping network backend", "err", err)
+	for _, be := range backends {
+		if err := be.Stop(sctx); err != nil {
+			log.Warn("stopping network backend", "backend", be.Name(), "err", err)
+		}
 	}
 	if err := eng.Close(); err != nil {
 		return fmt.Errorf("closing storage: %w", err)
 	}
 	log.Info("DiskDB is now ready to exit, bye bye...")
 	return nil
+}
+
+// listenAddrs returns host:port for each bind address ("-" marks an
+// optional address in redis.conf; DiskDB requires them all), none when
+// port is 0.
+func listenAddrs(bind string, port int64) []string {
+	if port <= 0 {
+		return nil
+	}
+	var out []string
+	for _, h := range strings.Fields(bind) {
+		h = strings.TrimPrefix(h, "-")
+		if h == "*" {
+			h = "0.0.0.0"
+		}
+		out = append(out, net.JoinHostPort(h, strconv.FormatInt(port, 10)))
+	}
+	return out
 }
 
 func hotCache(n int64) int64 {
