@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/diskdb/diskdb/store/command"
+	"github.com/diskdb/diskdb/tuning"
 )
 
 // TLSOptions configure the TLS listener. Zero fields take the defaults
@@ -28,7 +29,6 @@ type TLSOptions struct {
 	// by CAFile is required; the default), "optional" (verified when sent)
 	// or "no".
 	AuthClients string
-	KeepAlive   time.Duration // TCP keepalive period (0: off)
 	Logger      *slog.Logger
 }
 
@@ -108,10 +108,7 @@ func (s *TLSServer) Start() error {
 	if len(s.opts.Addrs) == 0 {
 		return errors.New("tls: no address to listen on")
 	}
-	lc := net.ListenConfig{KeepAlive: -1}
-	if s.opts.KeepAlive > 0 {
-		lc.KeepAlive = s.opts.KeepAlive
-	}
+	lc := net.ListenConfig{KeepAlive: -1} // set per connection from tcp-keepalive
 	for _, a := range s.opts.Addrs {
 		ln, err := lc.Listen(context.Background(), "tcp", a)
 		if err != nil {
@@ -234,6 +231,7 @@ func (s *TLSServer) serve(nc net.Conn) {
 	tc := tls.Server(nc, s.cfg)
 	t := &tconn{raw: nc, tc: tc, wake: make(chan struct{}, 1), kill: make(chan struct{}), fd: socketFd(nc),
 		raddr: addrString(nc.RemoteAddr()), laddr: addrString(nc.LocalAddr())}
+	_ = tuning.KeepAlive(t.fd, int(s.cmd.Config().Int("tcp-keepalive")))
 	_ = nc.SetDeadline(time.Now().Add(tlsHandshakeTimeout))
 	if err := tc.Handshake(); err != nil {
 		s.opts.Logger.Debug("tls handshake failed", "addr", t.raddr, "err", err)

@@ -87,6 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		BlockCacheSize:  cfg.Int("cache-size"),
 		HotCacheSize:    hotCache(cfg.Int("hot-cache-size")),
 		WriteBufferSize: cfg.Int("write-buffer-size"),
+		Statistics:      cfg.Get("rocksdb-statistics") == "yes",
 		Logger:          log,
 	})
 	if err != nil {
@@ -112,6 +113,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	stop := make(chan struct{})
 	var once sync.Once
 	srv.Shutdown = func() { once.Do(func() { close(stop) }) }
+	cronStop := make(chan struct{})
+	defer close(cronStop)
+	srv.StartCron(cronStop)
 
 	var backends []backend
 	name := "tls"
@@ -125,8 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(tlsAddrs) > 0 {
 		be, err := loop.NewTLS(loop.TLSOptions{Addrs: tlsAddrs, CertFile: cfg.Get("tls-cert-file"), KeyFile: cfg.Get("tls-key-file"),
-			CAFile: cfg.Get("tls-ca-cert-file"), AuthClients: cfg.Get("tls-auth-clients"),
-			KeepAlive: time.Duration(cfg.Int("tcp-keepalive")) * time.Second, Logger: log}, srv)
+			CAFile: cfg.Get("tls-ca-cert-file"), AuthClients: cfg.Get("tls-auth-clients"), Logger: log}, srv)
 		if err != nil {
 			eng.Close()
 			return err
@@ -204,11 +207,10 @@ func hotCache(n int64) int64 {
 
 func pickBackend(cfg *command.Config, addrs []string, srv *command.Server, log *slog.Logger) (backend, string, error) {
 	loops := int(cfg.Int("loops"))
-	keep := time.Duration(cfg.Int("tcp-keepalive")) * time.Second
 	if cfg.Get("io") == "uring" {
 		return nil, "", errors.New("io_uring backend is not part of this build yet; use --io epoll or auto")
 	}
-	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: cfg.Get("tcp-quickack") == "yes", KeepAlive: keep, Logger: log}, srv), "epoll", nil
+	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: cfg.Get("tcp-quickack") == "yes", Logger: log}, srv), "epoll", nil
 }
 
 func usage(w io.Writer) {

@@ -77,6 +77,8 @@ type Client struct {
 	user      string
 	authed    bool
 	aclUser   atomic.Pointer[aclUser] // ACL user (acl.go)
+	mem       clientMem               // buffer accounting and limits (limits.go)
+	monitor   bool                    // in MONITOR mode (batch runner only)
 	libName   string
 	libVer    string
 	created   time.Time
@@ -138,6 +140,7 @@ func newClient(s *Server, c Conn) *Client {
 	cl.authed = !s.authRequired()
 	cl.user = "default"
 	cl.aclUser.Store(s.acl.def)
+	cl.mem.multi.Store(-1)
 	cl.bar.cl = cl
 	cl.lastTouch.Store(time.Now().UnixMilli())
 	return cl
@@ -163,6 +166,7 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 		cl.appendInput(data, busy)
 		if len(cl.in)-cl.inPos > cl.s.queryBufLimit() {
 			cl.s.log.Warn("closing client over query buffer limit", "id", cl.id, "addr", cl.addr)
+			cl.s.lim.qbufKills.Add(1)
 			return cl.wout, true
 		}
 	}
@@ -174,13 +178,23 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 	// for it has handed its replies over; closing is the batch's until then.
 	cl.mu.Lock()
 	busy = cl.inflight
+	ready := len(cl.ready)
 	cl.mu.Unlock()
+	if !busy {
+		cl.afterBatch()
+	}
+	if cl.afterServe(len(cl.wout), ready) {
+		return nil, true // over its output buffer limit (limits.go)
+	}
 	return cl.wout, !busy && cl.closing
 }
 
 // OnClose releases the client. A batch in flight finishes on its own.
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
+	if cl.monitor {
+		cl.s.mon.remove(cl)
+	}
 	cl.unsubscribeAll()
 	cl.mu.Lock()
 	cl.killed = true
@@ -203,7 +217,11 @@ func (cl *Client) push(b []byte) {
 		return
 	}
 	cl.ready = append(cl.ready, b...)
+	n := len(cl.ready)
 	cl.mu.Unlock()
+	if cl.afterPush(n) {
+		return
+	}
 	cl.conn.Wake()
 }
 
@@ -387,6 +405,10 @@ func (cl *Client) classify(r *cmdRec) {
 			r.errMsg = msg
 			return
 		}
+	}
+	if cl.monitor && spec.Flags&(FlagWrite|FlagReadOnly) != 0 {
+		r.errMsg = errMonitorKeyspace
+		return
 	}
 	if spec.Flags&flagSubOK == 0 && !cl.resp3 && cl.nsubs.Load() > 0 {
 		r.errMsg = "ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"

@@ -392,17 +392,44 @@ func cmdClientCaching(c *Ctx) {
 // --- CLIENT LIST, INFO, KILL ---
 
 // infoLine formats the client as a line of CLIENT LIST (redis-server 7.0's
-// fields, in its order).
+// fields, in its order). Buffer figures come from the client's accounting
+// (limits.go): qbuf is input not parsed yet, omem output not yet taken by
+// the socket, tot-mem all of it with the input buffer and MULTI's queue.
 func (cl *Client) infoLine(b []byte, now time.Time) []byte {
+	var nsub, npsub, nssub int
+	pubsub.mu.RLock()
+	nsub, npsub, nssub = len(cl.subs.channels), len(cl.subs.patterns), len(cl.subs.shardChs)
+	pubsub.mu.RUnlock()
+	monitor := cl.s.mon.has(cl)
+	multi := cl.mem.multi.Load()
+	blocked := cl.blocked.Load() != nil
 	cl.info.Lock()
 	defer cl.info.Unlock()
 	resp := 2
 	if cl.resp3 {
 		resp = 3
 	}
-	flags := "N"
+	var flags []byte
+	if monitor {
+		flags = append(flags, 'O')
+	}
+	if nsub+npsub+nssub > 0 {
+		flags = append(flags, 'P')
+	}
+	if multi >= 0 {
+		flags = append(flags, 'x')
+	}
+	if blocked {
+		flags = append(flags, 'b')
+	}
 	if cl.noEvict {
-		flags = "e"
+		flags = append(flags, 'e')
+	}
+	if cl.noTouch {
+		flags = append(flags, 'T')
+	}
+	if len(flags) == 0 {
+		flags = append(flags, 'N')
 	}
 	cmd := "NULL"
 	if sp := cl.lastSpec.Load(); sp != nil {
@@ -415,6 +442,16 @@ func (cl *Client) infoLine(b []byte, now time.Time) []byte {
 	idle := (now.UnixMilli() - cl.lastTouch.Load()) / 1000
 	if idle < 0 {
 		idle = 0
+	}
+	qbuf, qcap := cl.mem.qbuf.Load(), cl.mem.qbufCap.Load()
+	omem := cl.outputMem()
+	events := "r"
+	if omem > 0 {
+		events = "rw"
+	}
+	oll := 0
+	if omem > 0 {
+		oll = 1
 	}
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, cl.id, 10)
@@ -434,13 +471,46 @@ func (cl *Client) infoLine(b []byte, now time.Time) []byte {
 	b = append(b, flags...)
 	b = append(b, " db="...)
 	b = strconv.AppendInt(b, int64(cl.db), 10)
-	b = append(b, " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="...)
+	b = append(b, " sub="...)
+	b = strconv.AppendInt(b, int64(nsub), 10)
+	b = append(b, " psub="...)
+	b = strconv.AppendInt(b, int64(npsub), 10)
+	b = append(b, " ssub="...)
+	b = strconv.AppendInt(b, int64(nssub), 10)
+	b = append(b, " multi="...)
+	b = strconv.AppendInt(b, multi, 10)
+	b = append(b, " qbuf="...)
+	b = strconv.AppendInt(b, qbuf, 10)
+	b = append(b, " qbuf-free="...)
+	b = strconv.AppendInt(b, max(qcap-qbuf, 0), 10)
+	b = append(b, " argv-mem=0 multi-mem="...)
+	b = strconv.AppendInt(b, max(cl.mem.multiMem.Load(), 0), 10)
+	b = append(b, " rbs=0 rbp=0 obl=0 oll="...)
+	b = strconv.AppendInt(b, int64(oll), 10)
+	b = append(b, " omem="...)
+	b = strconv.AppendInt(b, omem, 10)
+	b = append(b, " tot-mem="...)
+	b = strconv.AppendInt(b, cl.totalMem(), 10)
+	b = append(b, " events="...)
+	b = append(b, events...)
+	b = append(b, " cmd="...)
 	b = append(b, cmd...)
 	b = append(b, " user="...)
 	b = append(b, cl.user...)
 	b = append(b, " redir=-1 resp="...)
 	b = strconv.AppendInt(b, int64(resp), 10)
 	return append(b, '\n')
+}
+
+// matchesType reports whether the client is of a CLIENT LIST/KILL TYPE.
+func (cl *Client) matchesType(t string) bool {
+	switch t {
+	case "normal":
+		return cl.class() == classNormal
+	case "pubsub":
+		return cl.class() == classPubsub
+	}
+	return false // no replicas or masters
 }
 
 // clientList returns the connected clients by id.
@@ -490,8 +560,8 @@ func cmdClientList(c *Ctx) {
 			c.Err("ERR Unknown client type '" + string(c.Args[3]) + "'")
 			return
 		}
-		if t == "normal" {
-			for _, cl := range c.S.clientList() {
+		for _, cl := range c.S.clientList() {
+			if cl.matchesType(t) {
 				b = cl.infoLine(b, now)
 			}
 		}
@@ -589,7 +659,7 @@ func cmdClientKill(c *Ctx) {
 	var n int64
 	for _, cl := range c.S.clientList() {
 		if (id != 0 && cl.id != id) || (hasAddr && cl.addr != addr) || (hasLaddr && cl.laddr != laddr) ||
-			(typ != "" && typ != "normal") || (skipme && cl == c.Cl) {
+			(typ != "" && !cl.matchesType(typ)) || (skipme && cl == c.Cl) {
 			continue
 		}
 		if hasUser {

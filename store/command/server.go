@@ -42,8 +42,11 @@ type Server struct {
 	stats            serverStats
 	errMu            sync.Mutex
 	errStats         map[string]*atomic.Int64
-	adm              adminState // CLIENT PAUSE, saves, DEBUG (cmd_server.go)
-	acl              aclRegistry // users and the ACL log (acl.go)
+	adm              adminState   // CLIENT PAUSE, saves, DEBUG (cmd_server.go)
+	acl              aclRegistry  // users and the ACL log (acl.go)
+	lim              limitState   // client limits (limits.go)
+	mon              monitorHub   // MONITOR clients (introspect.go)
+	lat              latencyState // latency monitor and histograms (introspect.go)
 
 	// Backend reports which network backend serves (INFO server).
 	Backend string
@@ -64,6 +67,7 @@ type cmdStats struct {
 	usec     atomic.Int64
 	failed   atomic.Int64
 	rejected atomic.Int64
+	lat      cmdLatency // latency histogram (introspect.go)
 }
 
 // NewServer wires the command layer to an open engine and settings.
@@ -152,7 +156,9 @@ func (s *Server) maxBatch() int { return int(s.maxBatchV.Load()) }
 
 // call runs a handler with statistics.
 func (s *Server) call(c *Ctx) {
+	s.beforeCall(c)
 	start := time.Now()
+	outStart := len(c.Out)
 	c.Spec.Handler(c)
 	d := time.Since(start)
 	st := c.Spec.stats
@@ -166,6 +172,7 @@ func (s *Server) call(c *Ctx) {
 	if th := s.slowlogThreshold.Load(); th >= 0 && int64(d/time.Microsecond) >= th {
 		s.slowlogAdd(c, start, d)
 	}
+	s.afterCall(c, d, outStart)
 }
 
 // countError counts an error reply by its code (INFO errorstats).

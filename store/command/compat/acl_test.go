@@ -50,7 +50,9 @@ func TestACLUserLimitedToAppKeysAndReadCommands(t *testing.T) {
 		args []string
 		want string // DiskDB's reply must also contain this
 	}
-	noCmd := func(name string) string { return "-NOPERM this user has no permissions to run the '" + name + "' command\r\n" }
+	noCmd := func(name string) string {
+		return "-NOPERM this user has no permissions to run the '" + name + "' command\r\n"
+	}
 	const noKey = "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n"
 	matrix := []row{
 		{[]string{"GET", "app:1"}, "$3\r\none\r\n"},
@@ -178,7 +180,7 @@ func TestACLLOGRecordsDenialsAndFailedAuth(t *testing.T) {
 		t.Fatalf("ACL LOG has %d entries, want 5: %v", len(log), log)
 	}
 	type want struct {
-		count                           int64
+		count                         int64
 		reason, context, object, user string
 	}
 	exp := []want{
