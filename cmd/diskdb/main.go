@@ -146,6 +146,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("listen %s: %w", strings.Join(append(addrs, tlsAddrs...), " "), err)
 		}
 	}
+	if ma := cfg.Get("metrics-addr"); ma != "" {
+		stopMetrics, err := serveMetrics(ma, srv, log)
+		if err != nil {
+			for _, be := range backends {
+				_ = be.Stop(context.Background())
+			}
+			eng.Close()
+			return fmt.Errorf("metrics endpoint %s: %w", ma, err)
+		}
+		defer stopMetrics()
+	}
 	if pa := cfg.Get("pprof-addr"); pa != "" {
 		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(pa, nil)) }()
 	}

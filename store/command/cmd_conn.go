@@ -25,6 +25,17 @@ func init() {
 var resetHooks []func(cl *Client)
 
 func cmdPing(c *Ctx) {
+	if !c.RESP3 && c.Cl.subscribed() && len(c.Args) <= 2 {
+		// A RESP2 subscriber gets PING's answer as a message-like array.
+		c.Array(2)
+		c.BulkStr("pong")
+		if len(c.Args) == 2 {
+			c.Bulk(c.Args[1])
+		} else {
+			c.BulkStr("")
+		}
+		return
+	}
 	switch len(c.Args) {
 	case 1:
 		c.Status("PONG")

@@ -603,6 +603,7 @@ func resetSpecStats(sp *Spec) {
 	sp.stats.usec.Store(0)
 	sp.stats.failed.Store(0)
 	sp.stats.rejected.Store(0)
+	sp.stats.lat.reset()
 	for _, sub := range sp.Subs {
 		resetSpecStats(sub)
 	}

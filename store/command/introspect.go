@@ -148,7 +148,11 @@ func (m *monitorHub) feed(c *Ctx, script bool) {
 	b := make([]byte, 0, 64)
 	b = append(b, '+')
 	b = strconv.AppendInt(b, now.Unix(), 10)
-	b = fmt.Appendf(b, ".%06d [%d ", now.Nanosecond()/1000, c.DB)
+	db := c.DB
+	if c.Spec.Name == "select" && !script {
+		db = c.Cl.currentDB() // Redis shows the database selected after the command
+	}
+	b = fmt.Appendf(b, ".%06d [%d ", now.Nanosecond()/1000, db)
 	if script {
 		b = append(b, "lua"...)
 	} else {
@@ -836,4 +840,65 @@ func (s *Server) appendRocksDBInfo(w *infoWriter) {
 		"wal.bytes", "wal.synced", "number.keys.written", "number.keys.read"} {
 		w.kv("rocksdb_"+strings.ReplaceAll(k, ".", "_"), t["rocksdb."+k])
 	}
+}
+
+// --- for the metrics endpoint ---
+
+// CommandMetric is one command's counters and latency distribution, for
+// the Prometheus endpoint.
+type CommandMetric struct {
+	Name                   string
+	Calls, Failed, Rejects int64
+	Seconds                float64   // total time in the handler
+	Count                  int64     // calls in the latency histogram
+	Cumulative             []float64 // calls at or under each bound
+}
+
+// CommandMetrics returns the commands that ran, with their latency
+// histograms cumulated at bounds (seconds, ascending).
+func (s *Server) CommandMetrics(bounds []float64) []CommandMetric {
+	var out []CommandMetric
+	var walk func(sp *Spec)
+	walk = func(sp *Spec) {
+		st := sp.stats
+		if calls := st.calls.Load(); calls > 0 || st.rejected.Load() > 0 {
+			m := CommandMetric{Name: sp.Name, Calls: calls, Failed: st.failed.Load(), Rejects: st.rejected.Load(),
+				Seconds: float64(st.usec.Load()) / 1e6, Cumulative: make([]float64, len(bounds))}
+			if h := st.lat.snapshot(); h != nil {
+				m.Count = h.TotalCount()
+				bars := h.Distribution()
+				var cum int64
+				i := 0
+				for j, b := range bounds {
+					ns := int64(b * 1e9)
+					for i < len(bars) && bars[i].To <= ns {
+						cum += bars[i].Count
+						i++
+					}
+					m.Cumulative[j] = float64(cum)
+				}
+			}
+			out = append(out, m)
+		}
+		for _, sub := range SortedSubs(sp) {
+			walk(sub)
+		}
+	}
+	for _, sp := range Commands() {
+		walk(sp)
+	}
+	return out
+}
+
+// Info returns INFO's text for the given sections, as the INFO command
+// replies it.
+func (s *Server) Info(sections ...string) string {
+	var b []byte
+	for _, sec := range sections {
+		if len(b) > 0 {
+			b = append(b, "\r\n"...)
+		}
+		b = s.infoSection(b, sec)
+	}
+	return string(b)
 }
