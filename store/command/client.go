@@ -192,7 +192,7 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 // OnClose releases the client. A batch in flight finishes on its own.
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
-	if cl.monitor {
+	if cl.s.mon.n.Load() > 0 {
 		cl.s.mon.remove(cl)
 	}
 	cl.unsubscribeAll()

@@ -1252,3 +1252,13 @@ func tomlValue(p *Param, v string) string {
 	}
 	return string(append(b, '"'))
 }
+
+// TOMLDefault is the setting's default as diskdb.toml writes it.
+func (p *Param) TOMLDefault() string { return tomlValue(p, p.Default) }
+
+// RunTime reports whether CONFIG SET may change the setting.
+func (p *Param) RunTime() bool { return !p.Immutable && !protectedConfigs[p.Name] }
+
+// Effective reports whether DiskDB uses the setting (false: accepted for
+// compatibility with redis.conf only).
+func (p *Param) Effective() bool { return p.Help != "" }

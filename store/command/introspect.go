@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -567,19 +568,22 @@ func cmdLatencyHistogram(c *Ctx) {
 }
 
 // cumulativeBuckets returns (µs, cumulative count) at 1, 2, 4 ... µs,
-// where the count grows (Redis's log iteration from 1024 ns by 2).
+// where the count grows, as Redis's log iteration from 1024 ns by 2: the
+// bound shown is the highest value equivalent to 2^k ns in a two-digit
+// histogram, in microseconds.
 func cumulativeBuckets(h *hdrhistogram.Histogram) [][2]int64 {
 	bars := h.Distribution()
 	var out [][2]int64
 	var cum, prev int64
 	i := 0
 	for bound := int64(1024); ; bound *= 2 {
-		for i < len(bars) && bars[i].To <= bound {
+		top := bound | (int64(1)<<max(bits.Len64(uint64(bound))-8, 0) - 1)
+		for i < len(bars) && bars[i].From <= top {
 			cum += bars[i].Count
 			i++
 		}
 		if cum > prev {
-			out = append(out, [2]int64{bound / 1000, cum})
+			out = append(out, [2]int64{top / 1000, cum})
 		}
 		prev = cum
 		if i >= len(bars) || bound > latHistMax {
