@@ -74,12 +74,13 @@ const (
 
 // aclCmd is a command or subcommand with its ACL id and categories.
 type aclCmd struct {
-	spec   *Spec
-	id     int
-	cats   uint32  // bit i: aclCategoryOrder[i]
-	keys   []uint8 // ACL key permission each key spec asks for (R, W)
-	subs   []*aclCmd
-	parent *aclCmd
+	spec     *Spec
+	id       int
+	cats     uint32  // bit i: aclCategoryOrder[i]
+	keys     []uint8 // ACL key permission each key spec asks for (R, W)
+	variable bool    // key flags depend on the arguments (SET ... GET)
+	subs     []*aclCmd
+	parent   *aclCmd
 }
 
 var aclCmds struct {
@@ -95,7 +96,8 @@ func aclTable() {
 	aclCmds.once.Do(func() {
 		aclCmds.bySpec = map[*Spec]*aclCmd{}
 		add := func(sp *Spec, parent *aclCmd) *aclCmd {
-			ac := &aclCmd{spec: sp, id: len(aclCmds.all), parent: parent, keys: aclKeyPerms(sp)}
+			ac := &aclCmd{spec: sp, id: len(aclCmds.all), parent: parent, keys: aclKeyPerms(sp),
+				variable: strings.Contains(strings.Join(specKeyFlags(sp), " "), "variable_flags")}
 			for _, cat := range aclCategories(sp) {
 				ac.cats |= aclCategoryFlag(cat)
 			}
@@ -136,23 +138,64 @@ func aclLookupCommand(name string) *aclCmd {
 	return aclCmds.bySpec[sp]
 }
 
-// aclKeyPerms derives the ACL permission each key spec of sp needs: read
-// when the spec has "access", write when it has "insert", "delete" or
-// "update" (none: any pattern that matches will do).
+// aclKeyPerms derives the ACL permission each key spec of sp needs.
 func aclKeyPerms(sp *Spec) []uint8 {
 	specs := specKeyFlags(sp)
 	out := make([]uint8, len(specs))
 	for i, fl := range specs {
-		for _, f := range strings.Fields(fl) {
-			switch f {
-			case "access":
-				out[i] |= aclKeyRead
-			case "insert", "delete", "update":
-				out[i] |= aclKeyWrite
-			}
-		}
+		out[i] = aclKeyPerm(fl)
 	}
 	return out
+}
+
+// aclKeyPerm is the permission key-spec flags ask for: read when they
+// have "access", write when "insert", "delete" or "update" (none: any
+// pattern that matches will do).
+func aclKeyPerm(flags string) uint8 {
+	var p uint8
+	for _, f := range strings.Fields(flags) {
+		switch f {
+		case "access":
+			p |= aclKeyRead
+		case "insert", "delete", "update":
+			p |= aclKeyWrite
+		}
+	}
+	return p
+}
+
+// keyFlagsAt returns the key-spec flags of the i-th key of a call: the
+// i-th spec (later keys: the last one), with the flags of SET and BITFIELD
+// resolved from their arguments as Redis's key extraction does.
+func keyFlagsAt(sp *Spec, args [][]byte, i int) string {
+	specs := specKeyFlags(sp)
+	fl := specs[min(i, len(specs)-1)]
+	if !strings.Contains(fl, "variable_flags") {
+		return fl
+	}
+	switch sp.Name {
+	case "set":
+		for _, a := range args[min(3, len(args)):] {
+			if eqFold(a, "get") {
+				return "RW access update"
+			}
+		}
+		return "OW update"
+	case "bitfield":
+		for j := 2; j < len(args); j++ {
+			rem := len(args) - j - 1
+			switch {
+			case eqFold(args[j], "get") && rem >= 2:
+				j += 2
+			case (eqFold(args[j], "set") || eqFold(args[j], "incrby")) && rem >= 3:
+				return strings.TrimSpace(strings.Replace(fl, "variable_flags", "", 1))
+			case eqFold(args[j], "overflow") && rem >= 1:
+				j++
+			}
+		}
+		return "RO access"
+	}
+	return fl
 }
 
 // specKeyFlags returns the flags of each key spec of sp (keySpecFlags, or
@@ -927,7 +970,10 @@ func (s *aclSelector) check(ac *aclCmd, args [][]byte, keys *[]int, keysDone *bo
 				continue
 			}
 			var need uint8
-			if len(ac.keys) > 0 {
+			switch {
+			case ac.variable:
+				need = aclKeyPerm(keyFlagsAt(ac.spec, args, i))
+			case len(ac.keys) > 0:
 				need = ac.keys[min(i, len(ac.keys)-1)]
 			}
 			if !s.keyAllowed(args[p], need) {

@@ -980,17 +980,10 @@ var commandTips = map[string][]string{
 	"migrate":             {"nondeterministic_output"},
 }
 
-// keyFlags derives the flags of a command's key arguments (key specs,
-// COMMAND GETKEYSANDFLAGS) from the command's flags.
-func keyFlags(sp *Spec) []string {
-	switch {
-	case sp.Flags&FlagWrite != 0:
-		return []string{"RW", "access", "update"}
-	case sp.Flags&FlagReadOnly != 0:
-		return []string{"RO", "access"}
-	}
-	return nil
-}
+// keyFlags returns the flags of a command's first key spec (COMMAND INFO),
+// as redis-server 7.0 declares them (keySpecFlags), or derived from the
+// command's flags for DiskDB's own commands.
+func keyFlags(sp *Spec) []string { return strings.Fields(specKeyFlags(sp)[0]) }
 
 // writeCommandInfo writes COMMAND INFO's 10 fields for sp: name, arity,
 // flags, first key, last key, step, ACL categories, tips, key specs and
@@ -1135,13 +1128,13 @@ func cmdCommandGetKeys(c *Ctx) {
 		c.Err("ERR Invalid arguments specified for command")
 		return
 	}
-	kf := keyFlags(sp)
 	c.Array(len(pos))
-	for _, p := range pos {
+	for i, p := range pos {
 		if !withFlags {
 			c.Bulk(args[p])
 			continue
 		}
+		kf := strings.Fields(keyFlagsAt(sp, args, i))
 		c.Array(2)
 		c.Bulk(args[p])
 		c.Set(len(kf))
