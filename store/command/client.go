@@ -173,13 +173,19 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 	if !busy {
 		cl.process()
 	}
-	cl.s.stats.netOut.Add(int64(len(cl.wout)))
 	// Close (QUIT, CLIENT KILL of oneself) only once the batch that asked
 	// for it has handed its replies over; closing is the batch's until then.
 	cl.mu.Lock()
 	busy = cl.inflight
+	if !busy && len(cl.ready) > 0 {
+		// A batch completed since the start of this call: its replies go
+		// out now, before a close it may have asked for (QUIT).
+		cl.wout = append(cl.wout, cl.ready...)
+		cl.ready = cl.ready[:0]
+	}
 	ready := len(cl.ready)
 	cl.mu.Unlock()
+	cl.s.stats.netOut.Add(int64(len(cl.wout)))
 	if !busy {
 		cl.afterBatch()
 	}
