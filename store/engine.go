@@ -111,6 +111,7 @@ type Engine struct {
 	cfs   [numCF]*grocksdb.ColumnFamilyHandle
 	cfIDs [numCF]uint32
 	ro    *grocksdb.ReadOptions
+	roMem *grocksdb.ReadOptions  // memory-only reads (inline runs)
 	woNo  *grocksdb.WriteOptions // WAL written, not synced
 	woSyn *grocksdb.WriteOptions // WAL synced
 
@@ -140,6 +141,8 @@ type Engine struct {
 	notifyMu   sync.RWMutex
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
+	dbmap      atomic.Pointer[dbMapping]   // logical → physical databases (dbmap.go)
+	keyObs     atomic.Pointer[keyObserver] // key-change observer (waiters.go)
 }
 
 type slotCount struct{ keys, expires int64 }
@@ -148,6 +151,9 @@ type slotCount struct{ keys, expires int64 }
 type Stats struct {
 	ExpiredKeys    atomic.Int64
 	Commits        atomic.Int64
+	Entries        atomic.Int64 // records written to RocksDB (after coalescing)
+	Inline         atomic.Int64 // tasks run on the caller's goroutine (Engine.TryRun)
+	InlineAborts   atomic.Int64 // inline attempts that needed the disk and were handed off
 	CommitErrors   atomic.Int64
 	CacheHits      atomic.Int64
 	CacheMisses    atomic.Int64
@@ -195,6 +201,9 @@ func Open(opts Options) (*Engine, error) {
 		dbExpire:  make([]atomic.Int64, opts.Databases),
 	}
 	e.ro.SetVerifyChecksums(true)
+	e.roMem = grocksdb.NewDefaultReadOptions()
+	e.roMem.SetVerifyChecksums(true)
+	e.roMem.SetReadTier(grocksdb.BlockCacheTier)
 	e.woSyn.SetSync(true)
 	for i, h := range handles {
 		e.cfs[i] = h
@@ -203,6 +212,10 @@ func Open(opts Options) (*Engine, error) {
 	e.fsync.Store(int32(opts.Fsync))
 	e.lastSave.Store(time.Now().Unix())
 	if err := e.loadSys(); err != nil {
+		e.closeDB()
+		return nil, err
+	}
+	if err := e.loadDBMap(); err != nil {
 		e.closeDB()
 		return nil, err
 	}
@@ -430,6 +443,7 @@ func (e *Engine) closeDB() {
 	}
 	e.db.Close()
 	e.ro.Destroy()
+	e.roMem.Destroy()
 	e.woNo.Destroy()
 	e.woSyn.Destroy()
 	e.rocks.Destroy()

@@ -40,6 +40,20 @@ type Tx struct {
 	expired   int64
 	ready     [][]byte // meta keys signalled ready for blocked clients
 
+	// Inline runs (Engine.TryRun): reads must be served from memory, and
+	// writes may be refused; either sets aborted and the run is redone on
+	// the shard goroutine.
+	memOnly  bool
+	noWrites bool
+	aborted  bool
+
+	expiring bool // deleting an expired key (for the key observer)
+
+	// Ext is free for the command layer's per-task state (client-side
+	// caching keeps who runs the current command there); the store never
+	// reads it.
+	Ext any
+
 	mk      []byte // scratch meta key
 	k2      []byte // scratch key
 	rbuf    []byte // copies of values read from RocksDB this task
@@ -81,7 +95,7 @@ func (tx *Tx) RefreshNow() { tx.now = time.Now().UnixMilli() }
 // Engine returns the engine the Tx belongs to.
 func (tx *Tx) Engine() *Engine { return tx.e }
 
-func (tx *Tx) clean() bool { return tx.w.empty() }
+func (tx *Tx) clean() bool { return tx.ov.empty() }
 
 func (tx *Tx) cacheFor(mk []byte) *hotCache {
 	if len(tx.shards) == 1 {
@@ -113,8 +127,15 @@ func (tx *Tx) get(cf CF, key []byte) ([]byte, bool, error) {
 		tx.e.stats.CacheMisses.Add(1)
 	}
 	start := len(tx.rbuf)
-	out, found, err := tx.e.getInto(cf, key, tx.rbuf)
+	ro := tx.e.ro
+	if tx.memOnly {
+		ro = tx.e.roMem
+	}
+	out, found, err := tx.e.getInto(ro, cf, key, tx.rbuf)
 	if err != nil {
+		if tx.memOnly {
+			tx.aborted = true // not in memory: redo on the shard goroutine
+		}
 		return nil, false, fmt.Errorf("ERR storage read failed: %v", err)
 	}
 	tx.rbuf = out
@@ -132,7 +153,9 @@ func (tx *Tx) get(cf CF, key []byte) ([]byte, bool, error) {
 }
 
 func (tx *Tx) put(cf CF, key, val []byte) {
-	tx.w.put(cf, key, val)
+	if tx.noWrites && tx.memOnly {
+		tx.aborted = true
+	}
 	tx.ov.set(cf, key, val, false)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -141,7 +164,9 @@ func (tx *Tx) put(cf CF, key, val []byte) {
 }
 
 func (tx *Tx) del(cf CF, key []byte) {
-	tx.w.del(cf, key)
+	if tx.noWrites && tx.memOnly {
+		tx.aborted = true
+	}
 	tx.ov.set(cf, key, nil, true)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -150,7 +175,9 @@ func (tx *Tx) del(cf CF, key []byte) {
 }
 
 func (tx *Tx) delRange(cf CF, start, end []byte) {
-	tx.w.delRange(cf, start, end)
+	if tx.noWrites && tx.memOnly {
+		tx.aborted = true
+	}
 	tx.ov.setRange(cf, start, end)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -168,6 +195,8 @@ func (tx *Tx) writeOpts(final bool) *grocksdb.WriteOptions {
 // write commits the pending batch with wo and, on success, publishes it to
 // the caches and counters. The overlay is reset either way.
 func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
+	tx.w.reset()
+	tx.ov.serialize(&tx.w)
 	// Persist the key counts this batch changes.
 	for i := range tx.counts {
 		d := &tx.counts[i]
@@ -185,6 +214,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 		binary.BigEndian.PutUint64(v[8:], uint64(c.expires))
 		tx.w.put(CFSys, k[:], v[:])
 	}
+	tx.e.stats.Entries.Add(int64(tx.w.count))
 	wb := grocksdb.WriteBatchFrom(tx.w.data())
 	err := tx.e.db.Write(wo, wb)
 	wb.Destroy()
@@ -194,7 +224,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 		err = fmt.Errorf("ERR write to storage failed: %v", err)
 		// The caches hold only committed state; drop entries this batch
 		// touched in case a partial outcome is ever possible.
-		tx.ov.each(CFMeta, func(k, _ []byte, _ bool) { tx.cacheFor(k).del(k) })
+		tx.ov.latestMeta(func(k, _ []byte, _ bool) { tx.cacheFor(k).del(k) })
 	} else {
 		for _, db := range tx.flushDBs {
 			tx.e.counts[db] = [NumSlots]slotCount{}
@@ -214,7 +244,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 			tx.e.dbKeys[d.db].Add(d.keys)
 			tx.e.dbExpire[d.db].Add(d.expires)
 		}
-		tx.ov.each(CFMeta, func(k, v []byte, del bool) {
+		tx.ov.latestMeta(func(k, v []byte, del bool) {
 			c := tx.cacheFor(k)
 			if del {
 				c.put(k, nil)
@@ -258,12 +288,12 @@ func (tx *Tx) Rollback() bool {
 }
 
 // Dirty reports whether the Tx holds writes not yet committed.
-func (tx *Tx) Dirty() bool { return !tx.w.empty() }
+func (tx *Tx) Dirty() bool { return !tx.ov.empty() }
 
 // commit ends the group: writes what is pending (synced in always mode)
 // and returns the error every task of the group must report.
 func (tx *Tx) commit() error {
-	if tx.w.empty() {
+	if tx.ov.empty() {
 		return nil
 	}
 	return tx.write(tx.writeOpts(true))
@@ -291,13 +321,14 @@ func (tx *Tx) countKey(db int, key []byte, keys, expires int64) {
 	tx.counts = append(tx.counts, countDelta{db, slot, keys, expires})
 }
 
-// Notify queues a keyspace event, delivered after the commit.
+// Notify queues a keyspace event on key of (physical) database db,
+// delivered after the commit under db's logical number (dbmap.go).
 // It costs nothing unless a notification hook is installed.
 func (tx *Tx) Notify(db int, name string, key []byte) {
 	if !tx.e.notifyOn.Load() {
 		return
 	}
-	tx.events = append(tx.events, event{db: db, name: name, key: append([]byte(nil), key...)})
+	tx.events = append(tx.events, event{db: tx.e.LogicalDB(db), name: name, key: append([]byte(nil), key...)})
 }
 
 // --- keys and metadata ---
@@ -391,13 +422,15 @@ func (tx *Tx) DeleteKey(db int, key []byte, m *Meta) {
 
 func (tx *Tx) deleteKey(db int, key []byte, m *Meta, expired bool) {
 	tx.mk = appendMetaKey(tx.mk[:0], db, key)
+	tx.expiring = expired
 	tx.del(CFMeta, tx.mk)
+	tx.expiring = false
 	if m.Expire != 0 {
 		tx.k2 = appendExpireKey(tx.k2[:0], m.Expire, db, key)
 		tx.del(CFExpire, tx.k2)
 	}
 	tx.countKey(db, key, -1, -b2i(m.Expire != 0))
-	if isCollection(m.Type) {
+	if m.hasElements() {
 		tx.dropElements(m)
 	}
 	if expired {

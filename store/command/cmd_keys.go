@@ -408,7 +408,7 @@ func renameGeneric(c *Ctx, nx bool) {
 
 // parseDBIndex parses argument i as a db number for MOVE and COPY as
 // getIntFromObjectOrReply and selectDb check it: an integer, within C's
-// int, then an existing db.
+// int, then an existing db. It returns the physical database (SWAPDB).
 func parseDBIndex(c *Ctx, i int) (int, bool) {
 	n, ok := c.Int64(i)
 	if !ok {
@@ -422,7 +422,7 @@ func parseDBIndex(c *Ctx, i int) (int, bool) {
 		c.Err(errDBIndex)
 		return 0, false
 	}
-	return int(n), true
+	return c.S.eng.PhysDB(int(n)), true
 }
 
 // COPY source destination [DB destination-db] [REPLACE]
@@ -534,7 +534,11 @@ func objectEncoding(c *Ctx, m *store.Meta) (string, error) {
 	cfg := c.S.cfg
 	switch m.Type {
 	case store.TypeString:
-		return stringEncoding(m.Body), nil
+		v, inline := m.InlineString()
+		if !inline {
+			return "raw", nil // chunked: far longer than embstr
+		}
+		return stringEncoding(v), nil
 	case store.TypeList:
 		return "quicklist", nil
 	case store.TypeStream:
@@ -639,8 +643,8 @@ func cmdObjectRefCount(c *Ctx) {
 	if !ok {
 		return
 	}
-	if m.Type == store.TypeString && len(m.Body) <= 20 {
-		n, isInt := proto.ParseInt(m.Body)
+	if v, inline := m.InlineString(); m.Type == store.TypeString && inline && len(v) <= 20 {
+		n, isInt := proto.ParseInt(v)
 		p := c.S.cfg.Get("maxmemory-policy")
 		shared := c.S.cfg.Int("maxmemory") == 0 ||
 			(p != "allkeys-lru" && p != "volatile-lru" && p != "allkeys-lfu" && p != "volatile-lfu")

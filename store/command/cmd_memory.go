@@ -119,7 +119,11 @@ func cmdMemoryUsage(c *Ctx) {
 	usage := sdsAlloc(int64(len(key))) + memDictEntry
 	switch m.Type {
 	case store.TypeString, store.TypeJSON:
-		usage += stringValueSize(m.Body)
+		if v, inline := m.InlineString(); inline {
+			usage += stringValueSize(v)
+		} else { // a chunked string: a raw string of its length
+			usage += memRobj + sdsAlloc(m.StringLen())
+		}
 	default:
 		usage += collectionSize(c.Tx, &m, samples)
 	}

@@ -835,7 +835,8 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("client_recent_max_input_buffer", s.lim.recentMaxIn.Load())
 		w.kv("client_recent_max_output_buffer", s.lim.recentMaxOut.Load())
 		w.kv("blocked_clients", blocked)
-		w.kv("tracking_clients", 0)
+		tc, _, _, _ := trackingInfo()
+		w.kv("tracking_clients", tc)
 		w.kv("clients_in_timeout_table", blocked)
 		w.kv("pubsub_clients", pubsubClients)
 		w.kv("monitor_clients", s.mon.n.Load())
@@ -975,8 +976,12 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		pubsub.mu.RUnlock()
 		w.zeros("latest_fork_usec", "total_forks",
 			"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
-			"active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
-			"tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies")
+			"active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time")
+		_, tk, ti, tp := trackingInfo()
+		w.kv("tracking_total_keys", tk)
+		w.kv("tracking_total_items", ti)
+		w.kv("tracking_total_prefixes", tp)
+		w.zeros("unexpected_error_replies")
 		w.kv("total_error_replies", s.totalErrors())
 		w.zeros("dump_payload_sanitizations", "total_reads_processed", "total_writes_processed",
 			"io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks", "reply_buffer_expands")
@@ -1039,8 +1044,9 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 	case "keyspace":
 		w.b = append(w.b, "# Keyspace\r\n"...)
 		for db := 0; db < s.eng.Databases(); db++ {
-			if n := s.eng.DBSize(db); n > 0 {
-				w.b = fmt.Appendf(w.b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, n, s.eng.DBExpires(db))
+			p := s.eng.PhysDB(db) // logical numbers, as SELECT's (SWAPDB)
+			if n := s.eng.DBSize(p); n > 0 {
+				w.b = fmt.Appendf(w.b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, n, s.eng.DBExpires(p))
 			}
 		}
 	case "rocksdb":

@@ -37,6 +37,7 @@ type Server struct {
 	maxBulk      atomic.Int64
 	queryLimit   atomic.Int64
 	maxClients   atomic.Int64
+	inlineExec   atomic.Bool // exec-inline: run tasks on the loop goroutine when the shard is idle
 
 	slowlogThreshold atomic.Int64
 	stats            serverStats
@@ -152,6 +153,9 @@ func (s *Server) authRequired() bool { return s.acl.defaultNeedsAuth() }
 
 func (s *Server) queryBufLimit() int { return int(s.queryLimit.Load()) }
 
+// QueryBufferLimit returns client-query-buffer-limit in bytes.
+func (s *Server) QueryBufferLimit() int { return s.queryBufLimit() }
+
 func (s *Server) maxBatch() int { return int(s.maxBatchV.Load()) }
 
 // call runs a handler with statistics.
@@ -159,7 +163,12 @@ func (s *Server) call(c *Ctx) {
 	s.beforeCall(c)
 	start := time.Now()
 	outStart := len(c.Out)
-	c.Spec.Handler(c)
+	if trackingClients.Load() > 0 {
+		// Client-side caching (tracking.go) sees every command run.
+		tracked(c)
+	} else {
+		c.Spec.Handler(c)
+	}
 	d := time.Since(start)
 	st := c.Spec.stats
 	st.calls.Add(1)
