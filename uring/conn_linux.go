@@ -81,7 +81,13 @@ func (l *loop) accept(ln *listener, fd int) {
 	if l.s.opts.QuickAck {
 		_ = tuning.QuickAck(fd)
 	}
-	if ka := l.s.opts.KeepAlive; ka > 0 {
+	// tcp-keepalive as it is now: CONFIG SET applies to new connections
+	// (Options.KeepAlive when the server has no settings).
+	ka := l.s.opts.KeepAlive
+	if cfg := l.s.cmd.Config(); cfg != nil {
+		ka = time.Duration(cfg.Int("tcp-keepalive")) * time.Second
+	}
+	if ka > 0 {
 		setKeepAlive(fd, ka)
 	}
 	c := &conn{l: l, fd: fd, laddr: ln.addr}

@@ -856,9 +856,20 @@ var aclCategoryOrder = []string{"keyspace", "read", "write", "set", "sortedset",
 	"bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
 	"connection", "transaction", "scripting"}
 
+// aclCategoryExact are the categories of commands whose group does not
+// imply them (redis-server 7.0's command table), in aclCategoryOrder.
+var aclCategoryExact = map[string][]string{
+	"wait":    {"slow", "connection"},
+	"sort":    {"write", "set", "sortedset", "list", "slow", "dangerous"},
+	"sort_ro": {"read", "set", "sortedset", "list", "slow", "dangerous"},
+}
+
 // aclCategories derives a command's ACL categories from its flags, its
 // group and Spec.ACL, as redis-server derives the implicit ones.
 func aclCategories(sp *Spec) []string {
+	if cats, ok := aclCategoryExact[sp.Name]; ok {
+		return cats
+	}
 	set := map[string]bool{}
 	if sp.Handler == nil && sp.Subs != nil {
 		return []string{"slow"} // a container
