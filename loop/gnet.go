@@ -23,11 +23,10 @@ import (
 
 // Options configure the backend. Zero fields take the defaults noted.
 type Options struct {
-	Addrs     []string      // host:port to listen on (required)
-	Loops     int           // reactors (one per core)
-	QuickAck  bool          // set TCP_QUICKACK on accepted sockets (Linux)
-	KeepAlive time.Duration // TCP keepalive period (0: off)
-	Logger    *slog.Logger
+	Addrs    []string // host:port to listen on (required)
+	Loops    int      // reactors (one per core)
+	QuickAck bool     // set TCP_QUICKACK on accepted sockets (Linux)
+	Logger   *slog.Logger
 }
 
 // Server runs the gnet reactors.
@@ -70,9 +69,6 @@ func (s *Server) Start() error {
 	}
 	if s.opts.Loops > 0 {
 		opts = append(opts, gnet.WithNumEventLoop(s.opts.Loops))
-	}
-	if s.opts.KeepAlive > 0 {
-		opts = append(opts, gnet.WithTCPKeepAlive(s.opts.KeepAlive))
 	}
 	h := &handler{s: s}
 	go func() {
@@ -184,7 +180,14 @@ func (g *gconn) Wake() {
 	}
 }
 
-func (g *gconn) Close()             { _ = g.c.Close() }
+func (g *gconn) Close() { _ = g.c.Close() }
+
+// OutboundBuffered is the output gnet holds because the socket did not
+// take it yet. Only on the loop goroutine (inside Serve).
+func (g *gconn) OutboundBuffered() int { return g.c.OutboundBuffered() }
+
+// Fd is the socket's descriptor (CLIENT LIST fd=).
+func (g *gconn) Fd() int            { return g.fd }
 func (g *gconn) RemoteAddr() string { return g.raddr }
 func (g *gconn) LocalAddr() string  { return g.laddr }
 
@@ -209,6 +212,8 @@ func (h *handler) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if g.qack {
 		_ = tuning.QuickAck(g.fd)
 	}
+	// tcp-keepalive as it is now (CONFIG SET applies to new connections).
+	_ = tuning.KeepAlive(g.fd, int(h.s.cmd.Config().Int("tcp-keepalive")))
 	return nil, gnet.None
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,7 @@ type Options struct {
 	BlockCacheSize  int64     // RocksDB block cache, bytes (256 MiB)
 	HotCacheSize    int64     // executor value cache over all shards, bytes (64 MiB); <0 disables
 	WriteBufferSize int64     // RocksDB memtable, bytes (32 MiB)
+	Statistics      bool      // RocksDB statistics (tickers for INFO rocksdb: cache hits, stalls)
 	// MetaHashMemtable indexes the meta column family's memtable by hash
 	// slot (db · slot prefix) instead of one skiplist: cheaper inserts of
 	// random keys; scans then go slot by slot.
@@ -183,6 +185,7 @@ func Open(opts Options) (*Engine, error) {
 		WriteBufferSize: uint64(opts.WriteBufferSize),
 		HashIndexedCF:   hashCF(opts.MetaHashMemtable),
 		HashPrefixLen:   3,
+		Statistics:      opts.Statistics,
 	}, cfNames[:])
 	db, handles, err := grocksdb.OpenDbColumnFamilies(rocks.DB, filepath.Join(opts.Dir, "rocksdb"), cfNames[:], rocks.CFOptions())
 	if err != nil {
@@ -406,6 +409,21 @@ var ErrSaveInProgress = errors.New("ERR Background save already in progress")
 
 // Property returns a RocksDB property ("rocksdb.estimate-num-keys" ...).
 func (e *Engine) Property(name string) string { return e.db.GetProperty(name) }
+
+// PropertySum returns an integer property summed over every column family
+// (sizes, key estimates, files per level: RocksDB keeps them per family).
+func (e *Engine) PropertySum(name string) int64 {
+	var n int64
+	for _, cf := range e.cfs {
+		v, _ := strconv.ParseInt(e.db.GetPropertyCF(name, cf), 10, 64)
+		n += v
+	}
+	return n
+}
+
+// Statistics returns RocksDB's statistics as text ("" unless
+// Options.Statistics).
+func (e *Engine) Statistics() string { return e.rocks.DB.GetStatisticsString() }
 
 // CacheUsage returns the block cache's used bytes.
 func (e *Engine) CacheUsage() uint64 { return e.rocks.Cache.GetUsage() }

@@ -12,6 +12,7 @@ type RocksProfile struct {
 	MaxWriteBuffers int    // memtables per column family (3)
 	BackgroundJobs  int    // flush + compaction threads (2)
 	MaxOpenFiles    int    // -1 = unlimited (4096)
+	Statistics      bool   // collect RocksDB statistics (tickers: cache hits, stall time)
 	// HashIndexedCF names a column family whose memtable is a hash of
 	// skiplists by key prefix of HashPrefixLen bytes ("": none).
 	HashIndexedCF string
@@ -92,6 +93,9 @@ func NewRocks(p RocksProfile, cfNames []string) *Rocks {
 	db.SetWALRecoveryMode(grocksdb.PointInTimeRecovery)
 	db.SetParanoidChecks(true)
 	db.SetInfoLogLevel(grocksdb.WarnInfoLogLevel)
+	if p.Statistics {
+		db.EnableStatistics()
+	}
 	r.DB = db
 	for _, name := range cfNames {
 		o := mk()

@@ -14,3 +14,12 @@ func NoDelay(fd int) error {
 
 // QuickAckSupported reports whether QuickAck does anything on this OS.
 const QuickAckSupported = false
+
+// KeepAlive turns TCP keepalive on or off (the period is the system's).
+func KeepAlive(fd int, secs int) error {
+	v := 0
+	if secs > 0 {
+		v = 1
+	}
+	return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, v)
+}

@@ -81,7 +81,13 @@ func (l *loop) accept(ln *listener, fd int) {
 	if l.s.opts.QuickAck {
 		_ = tuning.QuickAck(fd)
 	}
-	if ka := l.s.opts.KeepAlive; ka > 0 {
+	// tcp-keepalive as it is now: CONFIG SET applies to new connections
+	// (Options.KeepAlive when the server has no settings).
+	ka := l.s.opts.KeepAlive
+	if cfg := l.s.cmd.Config(); cfg != nil {
+		ka = time.Duration(cfg.Int("tcp-keepalive")) * time.Second
+	}
+	if ka > 0 {
 		setKeepAlive(fd, ka)
 	}
 	c := &conn{l: l, fd: fd, laddr: ln.addr}
@@ -383,3 +389,11 @@ func (l *loop) putBuf(b []byte) {
 	}
 	l.pool = append(l.pool, b[:0])
 }
+
+// OutboundBuffered is the output the socket has not taken yet: the unsent
+// rest of the send in flight and what waits behind it. Reactor goroutine
+// only (the command layer asks inside Serve, for its output limits).
+func (c *conn) OutboundBuffered() int { return len(c.out) + len(c.snd) - c.sndOff }
+
+// Fd is the socket's descriptor (CLIENT LIST fd=).
+func (c *conn) Fd() int { return c.fd }

@@ -447,6 +447,14 @@ func (l *loop) drainWakes() {
 		}
 		if c.closeReq.Load() && !c.closing {
 			c.closing = true
+			if c.sending {
+				// Close does not wait for a peer that stopped reading (a
+				// client killed over its output limit): the send in
+				// flight is cancelled and its output dropped, as Redis
+				// drops a killed client's replies.
+				l.teardown(c)
+				continue
+			}
 			l.markDirty(c)
 		}
 		if c.woken.Load() {

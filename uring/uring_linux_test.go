@@ -192,8 +192,9 @@ func TestBackPressurePausesAndResumes(t *testing.T) {
 	}
 }
 
-// Stop gives up waiting for a client that reads nothing when its context
-// ends, and still closes everything.
+// Stop does not wait for a client that reads nothing (Close drops the
+// output a peer does not take, and Stop gives up when its context ends
+// anyway), and closes everything.
 func TestStopClosesAStuckConnection(t *testing.T) {
 	s, cmd, addr := start(t, Options{Loops: 2})
 	c := dial(t, addr)
@@ -217,8 +218,8 @@ func TestStopClosesAStuckConnection(t *testing.T) {
 	cmd.CloseAll()
 	t0 := time.Now()
 	err := stop(t, s, 500*time.Millisecond)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Stop = %v, want the context's deadline (the client reads nothing)", err)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Stop = %v", err)
 	}
 	if d := time.Since(t0); d > 5*time.Second {
 		t.Fatalf("Stop took %v", d)

@@ -89,48 +89,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		HotCacheSize:     hotCache(cfg.Int("hot-cache-size")),
 		WriteBufferSize:  cfg.Int("write-buffer-size"),
 		MetaHashMemtable: cfg.Get("meta-hash-memtable") == "yes",
+		Statistics:       cfg.Get("rocksdb-statistics") == "yes",
 		Logger:           log,
 	})
 	if err != nil {
 		return err
 	}
 	srv := command.NewServer(eng, cfg, log)
-
-	port := cfg.Int("port")
-	var addrs []string
-	if port > 0 {
-		for _, h := range strings.Fields(cfg.Get("bind")) {
-			h = strings.TrimPrefix(h, "-")
-			addrs = append(addrs, net.JoinHostPort(h, strconv.FormatInt(port, 10)))
-		}
+	if err := srv.LoadACL(); err != nil {
+		eng.Close()
+		return err
 	}
-	if len(addrs) == 0 {
+
+	addrs := listenAddrs(cfg.Get("bind"), cfg.Int("port"))
+	tlsAddrs := listenAddrs(cfg.Get("bind"), cfg.Int("tls-port"))
+	if len(addrs) == 0 && len(tlsAddrs) == 0 {
 		eng.Close()
 		return errors.New("nothing to listen on: port is 0 and no TLS port is set")
 	}
-	if cfg.Get("requirepass") == "" && cfg.Get("protected-mode") == "yes" {
-		for _, a := range addrs {
-			h, _, _ := net.SplitHostPort(a)
-			if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
-				log.Warn("protected mode: no password is set, so only loopback clients are accepted; set requirepass or protected-mode no", "bind", h)
-			}
-		}
+	if srv.Protected() {
+		log.Warn("protected mode is on: no password is set for the default user and bind listens on every interface, so only loopback clients are accepted; set requirepass, bind chosen addresses or protected-mode no", "bind", cfg.Get("bind"))
 	}
 
 	// SHUTDOWN closes stop; set before the first client can send it.
 	stop := make(chan struct{})
 	var once sync.Once
 	srv.Shutdown = func() { once.Do(func() { close(stop) }) }
+	cronStop := make(chan struct{})
+	defer close(cronStop)
+	srv.StartCron(cronStop)
 
-	be, name, err := pickBackend(cfg, addrs, srv, log)
-	if err != nil {
-		eng.Close()
-		return err
+	var backends []backend
+	name := "tls"
+	if len(addrs) > 0 {
+		be, n, err := pickBackend(cfg, addrs, srv, log)
+		if err != nil {
+			eng.Close()
+			return err
+		}
+		backends, name = append(backends, be), n
+	}
+	if len(tlsAddrs) > 0 {
+		be, err := loop.NewTLS(loop.TLSOptions{Addrs: tlsAddrs, CertFile: cfg.Get("tls-cert-file"), KeyFile: cfg.Get("tls-key-file"),
+			CAFile: cfg.Get("tls-ca-cert-file"), AuthClients: cfg.Get("tls-auth-clients"), Logger: log}, srv)
+		if err != nil {
+			eng.Close()
+			return err
+		}
+		backends = append(backends, be)
 	}
 	srv.Backend = name
-	if err := be.Start(); err != nil {
-		eng.Close()
-		return fmt.Errorf("listen %s: %w", strings.Join(addrs, " "), err)
+	for i, be := range backends {
+		if err := be.Start(); err != nil {
+			for _, started := range backends[:i] {
+				_ = started.Stop(context.Background())
+			}
+			eng.Close()
+			return fmt.Errorf("listen %s: %w", strings.Join(append(addrs, tlsAddrs...), " "), err)
+		}
+	}
+	if ma := cfg.Get("metrics-addr"); ma != "" {
+		stopMetrics, err := serveMetrics(ma, srv, log)
+		if err != nil {
+			for _, be := range backends {
+				_ = be.Stop(context.Background())
+			}
+			eng.Close()
+			return fmt.Errorf("metrics endpoint %s: %w", ma, err)
+		}
+		defer stopMetrics()
 	}
 	if pa := cfg.Get("pprof-addr"); pa != "" {
 		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(pa, nil)) }()
@@ -140,7 +167,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer os.Remove(pf)
 	}
 	log.Info("DiskDB ready to accept connections", "version", command.DiskDBVersion, "addr", strings.Join(addrs, " "),
-		"io", name, "shards", eng.Shards(), "fsync", eng.Fsync().String(), "dir", cfg.Get("dir"))
+		"tls", strings.Join(tlsAddrs, " "), "io", name, "shards", eng.Shards(), "fsync", eng.Fsync().String(), "dir", cfg.Get("dir"))
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -154,14 +181,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.CloseAll()
-	if err := be.Stop(sctx); err != nil {
-		log.Warn("stopping network backend", "err", err)
+	for _, be := range backends {
+		if err := be.Stop(sctx); err != nil {
+			log.Warn("stopping network backend", "backend", be.Name(), "err", err)
+		}
 	}
 	if err := eng.Close(); err != nil {
 		return fmt.Errorf("closing storage: %w", err)
 	}
 	log.Info("DiskDB is now ready to exit, bye bye...")
 	return nil
+}
+
+// listenAddrs returns host:port for each bind address ("-" marks an
+// optional address in redis.conf; DiskDB requires them all), none when
+// port is 0.
+func listenAddrs(bind string, port int64) []string {
+	if port <= 0 {
+		return nil
+	}
+	var out []string
+	for _, h := range strings.Fields(bind) {
+		h = strings.TrimPrefix(h, "-")
+		if h == "*" {
+			h = "0.0.0.0"
+		}
+		out = append(out, net.JoinHostPort(h, strconv.FormatInt(port, 10)))
+	}
+	return out
 }
 
 func hotCache(n int64) int64 {
@@ -189,7 +236,8 @@ func pickBackend(cfg *command.Config, addrs []string, srv *command.Server, log *
 		}
 		log.Warn("io_uring is unavailable, serving with epoll (gnet)", "reason", err)
 	}
-	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: quick, KeepAlive: keep, Logger: log}, srv), "epoll", nil
+	// gnet sets tcp-keepalive per connection, from the setting as it is then.
+	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: quick, Logger: log}, srv), "epoll", nil
 }
 
 func usage(w io.Writer) {

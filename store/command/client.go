@@ -76,6 +76,9 @@ type Client struct {
 	name      string
 	user      string
 	authed    bool
+	aclUser   atomic.Pointer[aclUser] // ACL user (acl.go)
+	mem       clientMem               // buffer accounting and limits (limits.go)
+	monitor   bool                    // in MONITOR mode (batch runner only)
 	libName   string
 	libVer    string
 	created   time.Time
@@ -144,6 +147,8 @@ func newClient(s *Server, c Conn) *Client {
 	cl.parser.Limits = s.protoLimits()
 	cl.authed = !s.authRequired()
 	cl.user = "default"
+	cl.aclUser.Store(s.acl.def)
+	cl.mem.multi.Store(-1)
 	cl.bar.cl = cl
 	cl.lastTouch.Store(time.Now().UnixMilli())
 	return cl
@@ -169,18 +174,32 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 		cl.appendInput(data, busy)
 		if len(cl.in)-cl.inPos > cl.s.queryBufLimit() {
 			cl.s.log.Warn("closing client over query buffer limit", "id", cl.id, "addr", cl.addr)
+			cl.s.lim.qbufKills.Add(1)
 			return cl.wout, true
 		}
 	}
 	if !busy {
 		cl.process()
 	}
-	cl.s.stats.netOut.Add(int64(len(cl.wout)))
 	// Close (QUIT, CLIENT KILL of oneself) only once the batch that asked
 	// for it has handed its replies over; closing is the batch's until then.
 	cl.mu.Lock()
 	busy = cl.inflight
+	if !busy && len(cl.ready) > 0 {
+		// A batch completed since the start of this call: its replies go
+		// out now, before a close it may have asked for (QUIT).
+		cl.wout = append(cl.wout, cl.ready...)
+		cl.ready = cl.ready[:0]
+	}
+	ready := len(cl.ready)
 	cl.mu.Unlock()
+	cl.s.stats.netOut.Add(int64(len(cl.wout)))
+	if !busy {
+		cl.afterBatch()
+	}
+	if cl.afterServe(len(cl.wout), ready) {
+		return nil, true // over its output buffer limit (limits.go)
+	}
 	return cl.wout, !busy && cl.closing
 }
 
@@ -207,7 +226,11 @@ func (cl *Client) Buffer(data []byte) bool {
 	cl.mu.Unlock()
 	cl.s.stats.netIn.Add(int64(len(data)))
 	cl.appendInput(data, busy)
-	return len(cl.in)-cl.inPos <= cl.s.queryBufLimit()
+	if len(cl.in)-cl.inPos > cl.s.queryBufLimit() {
+		cl.s.lim.qbufKills.Add(1)
+		return false
+	}
+	return true
 }
 
 // maxServeOutput bounds the output one Serve call produces from a long
@@ -217,6 +240,9 @@ const maxServeOutput = 4 << 20
 // OnClose releases the client. A batch in flight finishes on its own.
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
+	if cl.s.mon.n.Load() > 0 {
+		cl.s.mon.remove(cl)
+	}
 	cl.unsubscribeAll()
 	cl.trackingClosed()
 	cl.mu.Lock()
@@ -240,7 +266,11 @@ func (cl *Client) push(b []byte) {
 		return
 	}
 	cl.ready = append(cl.ready, b...)
+	n := len(cl.ready)
 	cl.mu.Unlock()
+	if cl.afterPush(n) {
+		return
+	}
 	cl.conn.Wake()
 }
 
@@ -430,8 +460,23 @@ func (cl *Client) classify(r *cmdRec) {
 		r.errMsg = errArity(spec.Name)
 		return
 	}
-	if !cl.authed && spec.Flags&FlagNoAuth == 0 {
+	if !cl.authed && spec.Flags&FlagNoAuth == 0 && cl.s.authRequired() {
 		r.errMsg = errNoAuth
+		return
+	}
+	if u := cl.aclUser.Load(); u != cl.s.acl.free.Load() {
+		// Not the default user with every permission: check the ACL.
+		ctx := aclCtxTop
+		if cl.multi != nil {
+			ctx = aclCtxMulti
+		}
+		if msg := cl.aclDenied(spec, r.args, ctx); msg != "" {
+			r.errMsg = msg
+			return
+		}
+	}
+	if cl.monitor && spec.Flags&(FlagWrite|FlagReadOnly) != 0 {
+		r.errMsg = errMonitorKeyspace
 		return
 	}
 	if spec.Flags&flagSubOK == 0 && !cl.resp3 && cl.nsubs.Load() > 0 {

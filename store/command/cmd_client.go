@@ -376,20 +376,46 @@ func cmdClientUnblock(c *Ctx) {
 // --- CLIENT LIST, INFO, KILL ---
 
 // infoLine formats the client as a line of CLIENT LIST (redis-server 7.0's
-// fields, in its order).
+// fields, in its order). Buffer figures come from the client's accounting
+// (limits.go): qbuf is input not parsed yet, omem output not yet taken by
+// the socket, tot-mem all of it with the input buffer and MULTI's queue.
 func (cl *Client) infoLine(b []byte, now time.Time) []byte {
+	var nsub, npsub, nssub int
+	pubsub.mu.RLock()
+	nsub, npsub, nssub = len(cl.subs.channels), len(cl.subs.patterns), len(cl.subs.shardChs)
+	pubsub.mu.RUnlock()
+	monitor := cl.s.mon.has(cl)
+	multi := cl.mem.multi.Load()
+	blocked := cl.blocked.Load() != nil
 	cl.info.Lock()
 	defer cl.info.Unlock()
 	resp := 2
 	if cl.resp3 {
 		resp = 3
 	}
-	flags, redir := cl.trackingListFlags()
-	if cl.noEvict {
-		flags += "e"
+	trk, redir := cl.trackingListFlags()
+	var flags []byte
+	if monitor {
+		flags = append(flags, 'O')
 	}
-	if flags == "" {
-		flags = "N"
+	if nsub+npsub+nssub > 0 {
+		flags = append(flags, 'P')
+	}
+	if multi >= 0 {
+		flags = append(flags, 'x')
+	}
+	if blocked {
+		flags = append(flags, 'b')
+	}
+	flags = append(flags, trk...)
+	if cl.noEvict {
+		flags = append(flags, 'e')
+	}
+	if cl.noTouch {
+		flags = append(flags, 'T')
+	}
+	if len(flags) == 0 {
+		flags = append(flags, 'N')
 	}
 	cmd := "NULL"
 	if sp := cl.lastSpec.Load(); sp != nil {
@@ -402,6 +428,16 @@ func (cl *Client) infoLine(b []byte, now time.Time) []byte {
 	idle := (now.UnixMilli() - cl.lastTouch.Load()) / 1000
 	if idle < 0 {
 		idle = 0
+	}
+	qbuf, qcap := cl.mem.qbuf.Load(), cl.mem.qbufCap.Load()
+	omem := cl.outputMem()
+	events := "r"
+	if omem > 0 {
+		events = "rw"
+	}
+	oll := 0
+	if omem > 0 {
+		oll = 1
 	}
 	b = append(b, "id="...)
 	b = strconv.AppendInt(b, cl.id, 10)
@@ -421,7 +457,29 @@ func (cl *Client) infoLine(b []byte, now time.Time) []byte {
 	b = append(b, flags...)
 	b = append(b, " db="...)
 	b = strconv.AppendInt(b, int64(cl.db), 10)
-	b = append(b, " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="...)
+	b = append(b, " sub="...)
+	b = strconv.AppendInt(b, int64(nsub), 10)
+	b = append(b, " psub="...)
+	b = strconv.AppendInt(b, int64(npsub), 10)
+	b = append(b, " ssub="...)
+	b = strconv.AppendInt(b, int64(nssub), 10)
+	b = append(b, " multi="...)
+	b = strconv.AppendInt(b, multi, 10)
+	b = append(b, " qbuf="...)
+	b = strconv.AppendInt(b, qbuf, 10)
+	b = append(b, " qbuf-free="...)
+	b = strconv.AppendInt(b, max(qcap-qbuf, 0), 10)
+	b = append(b, " argv-mem=0 multi-mem="...)
+	b = strconv.AppendInt(b, max(cl.mem.multiMem.Load(), 0), 10)
+	b = append(b, " rbs=0 rbp=0 obl=0 oll="...)
+	b = strconv.AppendInt(b, int64(oll), 10)
+	b = append(b, " omem="...)
+	b = strconv.AppendInt(b, omem, 10)
+	b = append(b, " tot-mem="...)
+	b = strconv.AppendInt(b, cl.totalMem(), 10)
+	b = append(b, " events="...)
+	b = append(b, events...)
+	b = append(b, " cmd="...)
 	b = append(b, cmd...)
 	b = append(b, " user="...)
 	b = append(b, cl.user...)
@@ -430,6 +488,17 @@ func (cl *Client) infoLine(b []byte, now time.Time) []byte {
 	b = append(b, " resp="...)
 	b = strconv.AppendInt(b, int64(resp), 10)
 	return append(b, '\n')
+}
+
+// matchesType reports whether the client is of a CLIENT LIST/KILL TYPE.
+func (cl *Client) matchesType(t string) bool {
+	switch t {
+	case "normal":
+		return cl.class() == classNormal
+	case "pubsub":
+		return cl.class() == classPubsub
+	}
+	return false // no replicas or masters
 }
 
 // clientList returns the connected clients by id.
@@ -479,8 +548,8 @@ func cmdClientList(c *Ctx) {
 			c.Err("ERR Unknown client type '" + string(c.Args[3]) + "'")
 			return
 		}
-		if t == "normal" {
-			for _, cl := range c.S.clientList() {
+		for _, cl := range c.S.clientList() {
+			if cl.matchesType(t) {
 				b = cl.infoLine(b, now)
 			}
 		}
@@ -549,7 +618,7 @@ func cmdClientKill(c *Ctx) {
 		case c.is(i, "laddr"):
 			laddr, hasLaddr = v, true
 		case c.is(i, "user"):
-			if v != "default" {
+			if c.S.acl.user(v) == nil {
 				c.Err("ERR No such user '" + v + "'")
 				return
 			}
@@ -578,7 +647,7 @@ func cmdClientKill(c *Ctx) {
 	var n int64
 	for _, cl := range c.S.clientList() {
 		if (id != 0 && cl.id != id) || (hasAddr && cl.addr != addr) || (hasLaddr && cl.laddr != laddr) ||
-			(typ != "" && typ != "normal") || (skipme && cl == c.Cl) {
+			(typ != "" && !cl.matchesType(typ)) || (skipme && cl == c.Cl) {
 			continue
 		}
 		if hasUser {
@@ -787,9 +856,20 @@ var aclCategoryOrder = []string{"keyspace", "read", "write", "set", "sortedset",
 	"bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
 	"connection", "transaction", "scripting"}
 
+// aclCategoryExact are the categories of commands whose group does not
+// imply them (redis-server 7.0's command table), in aclCategoryOrder.
+var aclCategoryExact = map[string][]string{
+	"wait":    {"slow", "connection"},
+	"sort":    {"write", "set", "sortedset", "list", "slow", "dangerous"},
+	"sort_ro": {"read", "set", "sortedset", "list", "slow", "dangerous"},
+}
+
 // aclCategories derives a command's ACL categories from its flags, its
 // group and Spec.ACL, as redis-server derives the implicit ones.
 func aclCategories(sp *Spec) []string {
+	if cats, ok := aclCategoryExact[sp.Name]; ok {
+		return cats
+	}
 	set := map[string]bool{}
 	if sp.Handler == nil && sp.Subs != nil {
 		return []string{"slow"} // a container
@@ -813,7 +893,7 @@ func aclCategories(sp *Spec) []string {
 		set["blocking"] = true
 	}
 	switch sp.Group {
-	case "string", "list", "hash", "set", "bitmap", "hyperloglog", "geo", "stream", "connection", "scripting", "pubsub":
+	case "string", "list", "hash", "set", "bitmap", "hyperloglog", "geo", "stream", "connection", "scripting":
 		set[sp.Group] = true
 	case "sorted-set", "sorted_set":
 		set["sortedset"] = true
@@ -899,17 +979,10 @@ var commandTips = map[string][]string{
 	"migrate":             {"nondeterministic_output"},
 }
 
-// keyFlags derives the flags of a command's key arguments (key specs,
-// COMMAND GETKEYSANDFLAGS) from the command's flags.
-func keyFlags(sp *Spec) []string {
-	switch {
-	case sp.Flags&FlagWrite != 0:
-		return []string{"RW", "access", "update"}
-	case sp.Flags&FlagReadOnly != 0:
-		return []string{"RO", "access"}
-	}
-	return nil
-}
+// keyFlags returns the flags of a command's first key spec (COMMAND INFO),
+// as redis-server 7.0 declares them (keySpecFlags), or derived from the
+// command's flags for DiskDB's own commands.
+func keyFlags(sp *Spec) []string { return strings.Fields(specKeyFlags(sp)[0]) }
 
 // writeCommandInfo writes COMMAND INFO's 10 fields for sp: name, arity,
 // flags, first key, last key, step, ACL categories, tips, key specs and
@@ -1054,13 +1127,13 @@ func cmdCommandGetKeys(c *Ctx) {
 		c.Err("ERR Invalid arguments specified for command")
 		return
 	}
-	kf := keyFlags(sp)
 	c.Array(len(pos))
-	for _, p := range pos {
+	for i, p := range pos {
 		if !withFlags {
 			c.Bulk(args[p])
 			continue
 		}
+		kf := strings.Fields(keyFlagsAt(sp, args, i))
 		c.Array(2)
 		c.Bulk(args[p])
 		c.Set(len(kf))

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"crypto/subtle"
 	"strings"
 )
 
@@ -26,6 +25,17 @@ func init() {
 var resetHooks []func(cl *Client)
 
 func cmdPing(c *Ctx) {
+	if !c.RESP3 && c.Cl.subscribed() && len(c.Args) <= 2 {
+		// A RESP2 subscriber gets PING's answer as a message-like array.
+		c.Array(2)
+		c.BulkStr("pong")
+		if len(c.Args) == 2 {
+			c.Bulk(c.Args[1])
+		} else {
+			c.BulkStr("")
+		}
+		return
+	}
 	switch len(c.Args) {
 	case 1:
 		c.Status("PONG")
@@ -58,23 +68,12 @@ func cmdQuit(c *Ctx) {
 	c.Cl.closing = true
 }
 
-// checkPassword compares in constant time.
-func (s *Server) checkPassword(user, pass []byte) bool {
-	want, _ := s.requirePass.Load().(string)
-	if string(user) != "default" {
-		return false
-	}
-	if want == "" {
-		return true // nopass
-	}
-	return subtle.ConstantTimeCompare(pass, []byte(want)) == 1
-}
-
+// AUTH [username] password
 func cmdAuth(c *Ctx) {
 	var user, pass []byte
 	switch len(c.Args) {
 	case 2:
-		if !c.S.authRequired() {
+		if c.S.acl.def.state().nopass {
 			c.Err(errNoPassSet)
 			return
 		}
@@ -85,14 +84,27 @@ func cmdAuth(c *Ctx) {
 		c.Err(errSyntax)
 		return
 	}
-	if !c.S.checkPassword(user, pass) {
+	if !c.authenticate(user, pass) {
 		c.Err(errWrongPass)
 		return
 	}
-	c.Cl.info.Lock()
-	c.Cl.authed, c.Cl.user = true, string(user)
-	c.Cl.info.Unlock()
 	c.OK()
+}
+
+// authenticate checks a user and password (AUTH, HELLO AUTH) and makes the
+// client that user; a failure goes to the ACL log.
+func (c *Ctx) authenticate(user, pass []byte) bool {
+	u := c.S.acl.authenticate(user, pass)
+	if u == nil {
+		ctx := aclCtxTop
+		if c.Cl.multi != nil {
+			ctx = aclCtxMulti
+		}
+		c.S.acl.addLog(c.Cl, aclDeniedAuth, ctx, string(c.Args[0]), string(user))
+		return false
+	}
+	c.Cl.setUser(u, true)
+	return true
 }
 
 func cmdHello(c *Ctx) {
@@ -115,13 +127,10 @@ func cmdHello(c *Ctx) {
 		more := len(c.Args) - i - 1
 		switch {
 		case c.is(i, "auth") && more >= 2:
-			if !c.S.checkPassword(c.Args[i+1], c.Args[i+2]) {
+			if !c.authenticate(c.Args[i+1], c.Args[i+2]) {
 				c.Err(errWrongPass)
 				return
 			}
-			c.Cl.info.Lock()
-			c.Cl.authed, c.Cl.user = true, string(c.Args[i+1])
-			c.Cl.info.Unlock()
 			i += 2
 		case c.is(i, "setname") && more >= 1:
 			name, setName = c.Args[i+1], true
@@ -135,7 +144,7 @@ func cmdHello(c *Ctx) {
 			return
 		}
 	}
-	if !c.Cl.authed {
+	if !c.Cl.authed && c.S.authRequired() {
 		c.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
@@ -177,10 +186,9 @@ func cmdReset(c *Ctx) {
 	for _, h := range resetHooks {
 		h(cl)
 	}
+	cl.setUser(c.S.acl.def, !c.S.authRequired())
 	cl.info.Lock()
 	cl.db, cl.resp3, cl.name = 0, false, ""
-	cl.authed = !c.S.authRequired()
-	cl.user = "default"
 	cl.replyMode = 0
 	cl.noEvict, cl.noTouch = false, false
 	cl.info.Unlock()

@@ -148,9 +148,7 @@ func collectionSize(tx *store.Tx, m *store.Meta, samples int64) int64 {
 	return size
 }
 
-func cmdMemoryDoctor(c *Ctx) {
-	c.Verbatim("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.")
-}
+func cmdMemoryDoctor(c *Ctx) { c.Verbatim(c.S.memoryDoctor()) }
 
 func cmdMemoryMallocStats(c *Ctx) {
 	var ms runtime.MemStats

@@ -603,6 +603,7 @@ func resetSpecStats(sp *Spec) {
 	sp.stats.usec.Store(0)
 	sp.stats.failed.Store(0)
 	sp.stats.rejected.Store(0)
+	sp.stats.lat.reset()
 	for _, sub := range sp.Subs {
 		resetSpecStats(sub)
 	}
@@ -635,6 +636,10 @@ func (s *Server) slowlogAdd(c *Ctx, start time.Time, d time.Duration) {
 		if i == 31 && len(c.Args) > 32 {
 			args = append(args, fmt.Sprintf("... (%d more arguments)", len(c.Args)-31))
 			break
+		}
+		if redacted(c.Spec, c.Args, i) {
+			args = append(args, "(redacted)")
+			continue
 		}
 		if len(a) > 128 {
 			args = append(args, fmt.Sprintf("%s... (%d more bytes)", a[:128], len(a)-128))
@@ -815,26 +820,33 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("shards", s.eng.Shards())
 	case "clients":
 		w.b = append(w.b, "# Clients\r\n"...)
+		blocked, pubsubClients := 0, 0
+		for _, cl := range s.clientList() {
+			if cl.blocked.Load() != nil {
+				blocked++
+			}
+			if cl.class() == classPubsub {
+				pubsubClients++
+			}
+		}
 		w.kv("connected_clients", s.ClientCount())
 		w.kv("cluster_connections", 0)
 		w.kv("maxclients", s.maxClients.Load())
-		w.zeros("client_recent_max_input_buffer", "client_recent_max_output_buffer")
-		w.kv("blocked_clients", 0)
+		w.kv("client_recent_max_input_buffer", s.lim.recentMaxIn.Load())
+		w.kv("client_recent_max_output_buffer", s.lim.recentMaxOut.Load())
+		w.kv("blocked_clients", blocked)
 		tc, _, _, _ := trackingInfo()
 		w.kv("tracking_clients", tc)
-		w.kv("clients_in_timeout_table", 0)
+		w.kv("clients_in_timeout_table", blocked)
+		w.kv("pubsub_clients", pubsubClients)
+		w.kv("monitor_clients", s.mon.n.Load())
 	case "memory":
 		w.b = append(w.b, "# Memory\r\n"...)
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		memtables, _ := strconv.ParseInt(s.eng.Property("rocksdb.cur-size-all-mem-tables"), 10, 64)
-		cache := int64(s.eng.CacheUsage())
-		used := int64(ms.HeapAlloc) + cache + memtables
-		peak := s.adm.peakMemory.Load()
-		for used > peak && !s.adm.peakMemory.CompareAndSwap(peak, used) {
-			peak = s.adm.peakMemory.Load()
-		}
-		peak = max(peak, used)
+		mem := s.memoryFigures(&ms)
+		memtables, cache, used, peak := mem.memtables, mem.cache, mem.used, mem.peak
+		clientsNormal, clientsPubsub := s.clientMemory()
 		rss := readRSS()
 		sys := totalSystemMemory()
 		maxmem := s.cfg.Int("maxmemory")
@@ -872,12 +884,16 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("rss_overhead_bytes", 0)
 		w.kv("mem_fragmentation_ratio", fmt.Sprintf("%.2f", float64(rss)/float64(max(used, 1))))
 		w.kv("mem_fragmentation_bytes", rss-used)
-		w.zeros("mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
-			"mem_clients_slaves", "mem_clients_normal", "mem_cluster_links", "mem_aof_buffer")
+		w.zeros("mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers", "mem_clients_slaves")
+		w.kv("mem_clients_normal", clientsNormal+clientsPubsub)
+		w.zeros("mem_cluster_links", "mem_aof_buffer")
 		w.kv("mem_allocator", "go")
 		w.zeros("active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects")
 		w.kv("rocksdb_block_cache_usage", cache)
 		w.kv("rocksdb_memtables", memtables)
+		budget := s.lim.budget.Load()
+		w.kv("maxmemory_clients", budget)
+		w.kv("maxmemory_clients_human", humanBytes(budget))
 	case "persistence":
 		w.b = append(w.b, "# Persistence\r\n"...)
 		a := &s.adm
@@ -920,6 +936,11 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 			wstatus = "err"
 		}
 		w.kv("aof_last_write_status", wstatus)
+		// With the AOF on, Redis adds these; the WAL takes the AOF's place.
+		wal := s.walSize()
+		w.kv("aof_current_size", wal)
+		w.kv("aof_base_size", wal)
+		w.zeros("aof_pending_rewrite", "aof_buffer_length", "aof_pending_bio_fsync", "aof_delayed_fsync")
 		w.zeros("aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size")
 		w.kv("fsync", s.eng.Fsync().String())
 		w.kv("wal_syncs", s.eng.Stats().WALSyncs.Load())
@@ -943,11 +964,17 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.zeros("sync_full", "sync_partial_ok", "sync_partial_err")
 		w.kv("expired_keys", st.ExpiredKeys.Load())
 		w.kv("expired_stale_perc", "0.00")
-		w.zeros("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys", "evicted_clients",
-			"total_eviction_exceeded_time", "current_eviction_exceeded_time")
+		w.zeros("expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys")
+		w.kv("evicted_clients", s.lim.evicted.Load())
+		w.zeros("total_eviction_exceeded_time", "current_eviction_exceeded_time")
 		w.kv("keyspace_hits", st.KeyspaceHits.Load())
 		w.kv("keyspace_misses", st.KeyspaceMisses.Load())
-		w.zeros("pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec", "total_forks",
+		pubsub.mu.RLock()
+		w.kv("pubsub_channels", len(pubsub.channels))
+		w.kv("pubsub_patterns", len(pubsub.patterns))
+		w.kv("pubsubshard_channels", len(pubsub.shardChs))
+		pubsub.mu.RUnlock()
+		w.zeros("latest_fork_usec", "total_forks",
 			"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
 			"active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time")
 		_, tk, ti, tp := trackingInfo()
@@ -961,6 +988,10 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("hot_cache_hits", st.CacheHits.Load())
 		w.kv("hot_cache_misses", st.CacheMisses.Load())
 		w.kv("reclaimed_collections", st.Reclaimed.Load())
+		w.kv("client_output_buffer_limit_disconnections", s.lim.obKills.Load())
+		w.kv("client_query_buffer_limit_disconnections", s.lim.qbufKills.Load())
+		w.kv("client_idle_disconnections", s.lim.idleKills.Load())
+		w.kv("max_reply_size_rejections", s.lim.replyCaps.Load())
 	case "replication":
 		w.b = append(w.b, "# Replication\r\n"...)
 		w.kv("role", "master")
@@ -1006,6 +1037,7 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		s.errMu.Unlock()
 	case "latencystats":
 		w.b = append(w.b, "# Latencystats\r\n"...)
+		s.appendLatencyStats(w)
 	case "cluster":
 		w.b = append(w.b, "# Cluster\r\n"...)
 		w.kv("cluster_enabled", 0)
@@ -1019,9 +1051,7 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		}
 	case "rocksdb":
 		w.b = append(w.b, "# RocksDB\r\n"...)
-		for _, p := range []string{"estimate-num-keys", "total-sst-files-size", "live-sst-files-size", "cur-size-all-mem-tables", "num-running-compactions", "num-running-flushes", "actual-delayed-write-rate", "is-write-stopped", "estimate-pending-compaction-bytes", "background-errors", "block-cache-usage", "num-snapshots"} {
-			w.kv("rocksdb_"+strings.ReplaceAll(p, "-", "_"), s.eng.Property("rocksdb."+p))
-		}
+		s.appendRocksDBInfo(w)
 	}
 	return w.b
 }
@@ -1228,3 +1258,13 @@ func tomlValue(p *Param, v string) string {
 	}
 	return string(append(b, '"'))
 }
+
+// TOMLDefault is the setting's default as diskdb.toml writes it.
+func (p *Param) TOMLDefault() string { return tomlValue(p, p.Default) }
+
+// RunTime reports whether CONFIG SET may change the setting.
+func (p *Param) RunTime() bool { return !p.Immutable && !protectedConfigs[p.Name] }
+
+// Effective reports whether DiskDB uses the setting (false: accepted for
+// compatibility with redis.conf only).
+func (p *Param) Effective() bool { return p.Help != "" }

@@ -396,10 +396,14 @@ func (vm *luaVM) newRedisLib() *lua.LTable {
 			if msg != "" {
 				luaRaiseErr(L, msg)
 			}
-			if spec, _ := lookup(args[0], nil); spec == nil {
+			spec, _ := lookup(args[0], nil)
+			if spec != nil && spec.Subs != nil && len(args) > 1 {
+				spec, _ = lookupSub(spec, args[1], nil)
+			}
+			if spec == nil {
 				luaRaiseErr(L, "Invalid command passed to redis.acl_check_cmd()")
 			}
-			L.Push(lua.LTrue)
+			L.Push(lua.LBool(vm.run.c.Cl.aclPermits(spec, args)))
 			return 1
 		},
 	}
@@ -609,6 +613,9 @@ func (run *luaRun) exec(args [][]byte) ([]byte, string) {
 	}
 	if spec.Flags&FlagNoScript != 0 || scriptDenied[spec.Name] {
 		return nil, errScriptNoScript
+	}
+	if msg := c.Cl.aclScriptDenied(spec, args); msg != "" {
+		return nil, msg
 	}
 	write := spec.Flags&FlagWrite != 0
 	if run.readOnly && (write || mayReplicate[spec.Name]) {

@@ -160,6 +160,11 @@ func cmdExec(c *Ctx) {
 	}
 	c.Array(len(m.cmds))
 	for _, q := range m.cmds {
+		if msg := cl.aclExecDenied(q.spec, q.args); msg != "" {
+			// The user's rules changed since the command was queued.
+			c.Err(msg)
+			continue
+		}
 		sub := &Ctx{S: c.S, Cl: cl, Spec: q.spec, Args: q.args, DB: c.S.eng.PhysDB(cl.currentDB()), Tx: c.Tx, Out: c.Out, RESP3: c.RESP3, InExec: true}
 		c.S.call(sub)
 		c.Out = sub.Out

@@ -37,14 +37,17 @@ type Server struct {
 	maxBulk      atomic.Int64
 	queryLimit   atomic.Int64
 	maxClients   atomic.Int64
-	inlineExec   atomic.Bool  // exec-inline: run tasks on the loop goroutine when the shard is idle
-	requirePass  atomic.Value // string
+	inlineExec   atomic.Bool // exec-inline: run tasks on the loop goroutine when the shard is idle
 
 	slowlogThreshold atomic.Int64
 	stats            serverStats
 	errMu            sync.Mutex
 	errStats         map[string]*atomic.Int64
-	adm              adminState // CLIENT PAUSE, saves, DEBUG (cmd_server.go)
+	adm              adminState   // CLIENT PAUSE, saves, DEBUG (cmd_server.go)
+	acl              aclRegistry  // users and the ACL log (acl.go)
+	lim              limitState   // client limits (limits.go)
+	mon              monitorHub   // MONITOR clients (introspect.go)
+	lat              latencyState // latency monitor and histograms (introspect.go)
 
 	// Backend reports which network backend serves (INFO server).
 	Backend string
@@ -65,6 +68,7 @@ type cmdStats struct {
 	usec     atomic.Int64
 	failed   atomic.Int64
 	rejected atomic.Int64
+	lat      cmdLatency // latency histogram (introspect.go)
 }
 
 // NewServer wires the command layer to an open engine and settings.
@@ -79,6 +83,7 @@ func NewServer(eng *store.Engine, cfg *Config, log *slog.Logger) *Server {
 		runID:    randomHex(40),
 		Backend:  "epoll",
 	}
+	s.acl.init()
 	for _, p := range params {
 		if p.apply != nil {
 			p.apply(s, cfg.Get(p.Name))
@@ -101,6 +106,10 @@ func (s *Server) NewClient(c Conn) (*Client, []byte) {
 	if int64(len(s.clients)) >= s.maxClients.Load() {
 		s.stats.rejected.Add(1)
 		return nil, proto.AppendError(nil, "ERR max number of clients reached")
+	}
+	if deny := s.protectedReject(c); deny != nil {
+		s.stats.rejected.Add(1)
+		return nil, deny
 	}
 	cl := newClient(s, c)
 	s.clients[cl.id] = cl
@@ -138,10 +147,9 @@ func (s *Server) protoLimits() proto.Limits {
 	return proto.Limits{MaxBulkLen: s.maxBulk.Load()}
 }
 
-func (s *Server) authRequired() bool {
-	p, _ := s.requirePass.Load().(string)
-	return p != ""
-}
+// authRequired reports whether a client that has not authenticated must:
+// the default user has a password or is off.
+func (s *Server) authRequired() bool { return s.acl.defaultNeedsAuth() }
 
 func (s *Server) queryBufLimit() int { return int(s.queryLimit.Load()) }
 
@@ -152,7 +160,9 @@ func (s *Server) maxBatch() int { return int(s.maxBatchV.Load()) }
 
 // call runs a handler with statistics.
 func (s *Server) call(c *Ctx) {
+	s.beforeCall(c)
 	start := time.Now()
+	outStart := len(c.Out)
 	if trackingClients.Load() > 0 {
 		// Client-side caching (tracking.go) sees every command run.
 		tracked(c)
@@ -171,6 +181,7 @@ func (s *Server) call(c *Ctx) {
 	if th := s.slowlogThreshold.Load(); th >= 0 && int64(d/time.Microsecond) >= th {
 		s.slowlogAdd(c, start, d)
 	}
+	s.afterCall(c, d, outStart)
 }
 
 // countError counts an error reply by its code (INFO errorstats).
