@@ -439,12 +439,18 @@ func (s *Server) infoSection(b *strings.Builder, sec string, cl *Client) {
 		w("aof_enabled", 1)
 		w("aof_rewrite_in_progress", 0)
 		w("aof_rewrite_scheduled", 0)
-		w("aof_last_write_status", "ok")
+		if s.eng.WriteError() != "" {
+			w("aof_last_write_status", "err")
+		} else {
+			w("aof_last_write_status", "ok")
+		}
 		w("aof_last_bgrewrite_status", "ok")
 		w("fsync", s.eng.Fsync().String())
 		w("wal_syncs", s.eng.Stats().WALSyncs.Load())
 		w("commits", s.eng.Stats().Commits.Load())
 		w("commit_errors", s.eng.Stats().CommitErrors.Load())
+		w("storage_write_error", strconv.Quote(s.eng.WriteError()))
+		w("storage_write_resumes", s.eng.Stats().WriteResumes.Load())
 	case "stats":
 		header("Stats")
 		st := s.eng.Stats()

@@ -88,6 +88,9 @@ func isNetErr(err error) bool {
 	if err == nil {
 		return false
 	}
+	if errors.Is(err, context.Canceled) {
+		return true // the harness stopped the load (the server is being killed)
+	}
 	var re redis.Error
 	if errors.As(err, &re) && !strings.HasPrefix(err.Error(), "LOADING") {
 		return false
