@@ -166,7 +166,9 @@ func Open(opts Options) (*Engine, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+	// The rocksdb directory exists before the open, or RocksDB logs an
+	// error about reading it (its log goes to standard error).
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "rocksdb"), 0o755); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	rocks := tuning.NewRocks(tuning.RocksProfile{

@@ -121,7 +121,7 @@ func (m *mergedIter) rawPeek() (kv, bool) {
 			if !m.it.Valid() {
 				m.rawDone = true
 				if err := m.it.Err(); err != nil && m.err == nil {
-					m.err = err
+					m.err = readErr(err)
 				}
 				return kv{}, false
 			}

@@ -10,6 +10,7 @@
 //     next log line on a failed writer aborts the process
 //     (WritableFileWriter::AssertFalseAndGetStatusForPrevError). Standard
 //     error never fills the data disk.
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,10 @@ struct rocksdb_options_t {
 
 namespace {
 
+// Lines RocksDB logged about corruption (checksum mismatches found by
+// compactions, WAL records skipped at recovery, ...): INFO reports them.
+std::atomic<long long> corruption_lines{0};
+
 class StderrLogger : public rocksdb::Logger {
  public:
   explicit StderrLogger(rocksdb::InfoLogLevel level) : rocksdb::Logger(level) {}
@@ -45,6 +50,9 @@ class StderrLogger : public rocksdb::Logger {
     }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) {
       buf[--n] = 0;
+    }
+    if (strstr(buf, "orruption") != nullptr || strstr(buf, "checksum mismatch") != nullptr) {
+      corruption_lines.fetch_add(1, std::memory_order_relaxed);
     }
     // One write per line so lines from threads do not interleave.
     char line[2100];
@@ -67,4 +75,8 @@ extern "C" char* diskdb_resume(rocksdb_t* db) {
 
 extern "C" void diskdb_log_to_stderr(rocksdb_options_t* opts) {
   opts->rep.info_log = std::make_shared<StderrLogger>(opts->rep.info_log_level);
+}
+
+extern "C" long long diskdb_corruption_lines() {
+  return corruption_lines.load(std::memory_order_relaxed);
 }

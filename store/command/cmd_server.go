@@ -451,6 +451,9 @@ func (s *Server) infoSection(b *strings.Builder, sec string, cl *Client) {
 		w("commit_errors", s.eng.Stats().CommitErrors.Load())
 		w("storage_write_error", strconv.Quote(s.eng.WriteError()))
 		w("storage_write_resumes", s.eng.Stats().WriteResumes.Load())
+		cr, cl := store.Corruptions()
+		w("storage_corrupt_reads", cr)
+		w("rocksdb_corruption_reports", cl)
 	case "stats":
 		header("Stats")
 		st := s.eng.Stats()
