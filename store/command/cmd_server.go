@@ -395,6 +395,7 @@ func (s *Server) infoSection(b *strings.Builder, sec string, cl *Client) {
 		w("config_file", "")
 		w("io_threads_active", 0)
 		w("shards", s.eng.Shards())
+		w("go_goroutines", runtime.NumGoroutine())
 	case "clients":
 		header("Clients")
 		w("connected_clients", s.ClientCount())
