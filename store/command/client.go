@@ -162,7 +162,14 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 		cl.process()
 	}
 	cl.s.stats.netOut.Add(int64(len(cl.wout)))
-	return cl.wout, cl.closing
+	// While a batch is in flight its shard goroutine owns cl.closing (QUIT,
+	// a protocol error); read it only once the batch handed the client back
+	// (inflight cleared under mu), else it is a data race. The Wake after
+	// the batch calls Serve again and closes then.
+	cl.mu.Lock()
+	closing := !cl.inflight && cl.closing
+	cl.mu.Unlock()
+	return cl.wout, closing
 }
 
 // OnClose releases the client. A batch in flight finishes on its own.

@@ -91,9 +91,10 @@ func cmdBgSave(c *Ctx) {
 		c.Err("ERR Background save already in progress")
 		return
 	}
+	s := c.S // c is reused by the client's next command: the goroutine must not read it
 	go func() {
-		if err := c.S.eng.Save(); err != nil {
-			c.S.log.Error("background save failed", "err", err)
+		if err := s.eng.Save(); err != nil {
+			s.log.Error("background save failed", "err", err)
 		}
 	}()
 	c.Status("Background saving started")

@@ -173,41 +173,11 @@ func TestHostileFuzzNet(t *testing.T) {
 	defer cancel()
 	sm := &sampler{}
 	go sample(ctx, pid, 200*time.Millisecond, sm)
-	var frames, bytesOut, sessions atomic.Int64
-	var wg sync.WaitGroup
-	for i := 0; i < conns; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
-			for ctx.Err() == nil {
-				c, err := net.DialTimeout("tcp", s.Addr, 2*time.Second)
-				if err != nil {
-					if s.Exited() {
-						return
-					}
-					time.Sleep(10 * time.Millisecond)
-					continue
-				}
-				sessions.Add(1)
-				go io.Copy(io.Discard, c) // drain replies
-				for k := r.IntN(200); k > 0 && ctx.Err() == nil; k-- {
-					f := fuzzFrame(r)
-					_ = c.SetWriteDeadline(time.Now().Add(2 * time.Second))
-					if _, err := c.Write(f); err != nil {
-						break
-					}
-					frames.Add(1)
-					bytesOut.Add(int64(len(f)))
-				}
-				c.Close()
-			}
-		}(i)
-	}
+	fz := startFuzzers(ctx, s, conns)
 	gctx, gcancel := context.WithTimeout(context.Background(), dur)
 	defer gcancel()
 	h, finish := goodLoad(t, s, gctx, 4, 500)
-	wg.Wait()
+	fz.wait()
 	finish()
 	if s.Exited() {
 		t.Fatalf("server crashed under fuzzing:\n%s", tail(s.Logs()))
@@ -217,11 +187,11 @@ func TestHostileFuzzNet(t *testing.T) {
 	}
 	rss1, fds1 := procStat(pid)
 	t.Logf("%v, %d connections: %d frames (%d MiB), %d sessions; good client %d ops, %d lost; server RSS %d → max %d → %d MiB, fds max %d now %d",
-		dur, conns, frames.Load(), bytesOut.Load()>>20, sessions.Load(), h.cnt.ops.Load(), h.cnt.lost.Load(), rss0>>20, sm.maxRSS>>20, rss1>>20, sm.maxFDs, fds1)
+		dur, conns, fz.frames.Load(), fz.bytes.Load()>>20, fz.sessions.Load(), h.cnt.ops.Load(), h.cnt.lost.Load(), rss0>>20, sm.maxRSS>>20, rss1>>20, sm.maxFDs, fds1)
 	if sm.maxRSS > 2<<30 {
 		t.Errorf("server RSS reached %d MiB under fuzzing", sm.maxRSS>>20)
 	}
-	record(t, "fuzznet", map[string]any{"seconds": dur.Seconds(), "conns": conns, "frames": frames.Load(), "sessions": sessions.Load(),
+	record(t, "fuzznet", map[string]any{"seconds": dur.Seconds(), "conns": conns, "frames": fz.frames.Load(), "sessions": fz.sessions.Load(),
 		"good_ops": h.cnt.ops.Load(), "lost": h.cnt.lost.Load(), "rss_start_mib": rss0 >> 20, "rss_max_mib": sm.maxRSS >> 20, "rss_end_mib": rss1 >> 20, "fds_max": sm.maxFDs})
 }
 
@@ -469,4 +439,47 @@ func TestHostileTenThousandConnections(t *testing.T) {
 func deadline(ctx context.Context) time.Time {
 	d, _ := ctx.Deadline()
 	return d
+}
+
+// fuzzers are connections sending fuzzFrame until ctx ends, reconnecting
+// after a random number of frames.
+type fuzzers struct {
+	frames, bytes, sessions atomic.Int64
+	wg                      sync.WaitGroup
+}
+
+func (f *fuzzers) wait() { f.wg.Wait() }
+
+func startFuzzers(ctx context.Context, s *testkit.Server, conns int) *fuzzers {
+	f := &fuzzers{}
+	for i := 0; i < conns; i++ {
+		f.wg.Add(1)
+		go func(i int) {
+			defer f.wg.Done()
+			r := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
+			for ctx.Err() == nil {
+				c, err := net.DialTimeout("tcp", s.Addr, 2*time.Second)
+				if err != nil {
+					if s.Exited() {
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				f.sessions.Add(1)
+				go io.Copy(io.Discard, c) // drain replies
+				for k := r.IntN(200); k > 0 && ctx.Err() == nil; k-- {
+					fr := fuzzFrame(r)
+					_ = c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+					if _, err := c.Write(fr); err != nil {
+						break
+					}
+					f.frames.Add(1)
+					f.bytes.Add(int64(len(fr)))
+				}
+				c.Close()
+			}
+		}(i)
+	}
+	return f
 }
