@@ -116,9 +116,11 @@ type strState struct {
 	present bool
 	val     string
 	lo, hi  int64 // TTL deadline window, unix ms (0: no TTL)
-	// read-back fields (actual state only)
-	pttl int64
-	now  int64
+	// read-back fields (actual state only): the PTTL and the client's
+	// clock just before the read was sent and just after its reply came
+	// (the server's clock at the read lies between).
+	pttl          int64
+	before, after int64
 }
 
 type stringsLoad struct {
@@ -151,13 +153,17 @@ func strAdmits(a, m strState) bool {
 	if m.hi == 0 {
 		return a.present && a.val == m.val && a.pttl == -1
 	}
-	if a.now > m.hi+slack {
+	if a.before > m.hi+slack {
 		return !a.present
 	}
 	if !a.present {
-		return a.now >= m.lo-slack
+		return a.after >= m.lo-slack
 	}
-	return a.val == m.val && a.pttl > 0 && a.now+a.pttl <= m.hi+slack
+	// The server's deadline is its clock at the read plus the PTTL: at
+	// least before+pttl, which must not pass the latest deadline the SET
+	// could have set.
+	// and at most after+pttl, which must not fall short of the earliest.
+	return a.val == m.val && a.pttl > 0 && a.before+a.pttl <= m.hi+slack && a.after+a.pttl >= m.lo-slack
 }
 
 func (l *stringsLoad) step(ctx context.Context, w *worker) error {
@@ -221,8 +227,9 @@ func (l *stringsLoad) check(ctx context.Context, c *redis.Client, now time.Time)
 		p := c.Pipeline()
 		g := p.Get(ctx, k)
 		pt := p.PTTL(ctx, k)
+		before := time.Now().UnixMilli()
 		_, _ = p.Exec(ctx)
-		a := strState{now: time.Now().UnixMilli()}
+		a := strState{before: before, after: time.Now().UnixMilli()}
 		v, err := g.Result()
 		switch {
 		case err == nil:
@@ -240,7 +247,7 @@ func (l *stringsLoad) check(ctx context.Context, c *redis.Client, now time.Time)
 			errs = append(errs, fmt.Errorf("%s: %v", k, err))
 			s := strState{present: a.present, val: a.val}
 			if a.pttl > 0 {
-				s.lo, s.hi = a.now+a.pttl, a.now+a.pttl
+				s.lo, s.hi = a.before+a.pttl, a.after+a.pttl
 			}
 			l.m[i].adopt(s)
 		}
