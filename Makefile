@@ -2,7 +2,8 @@
 #
 #   make run     build and start the server (data in ./data, port 6380)
 #   make test    install what is missing and run every test
-#   make bench   side-by-side benchmarks against redis-server
+#   make bench   side-by-side benchmarks against redis-server (~10-15 min;
+#                `make bench-quick` is a 2-minute smoke run; flags: BENCH_ARGS=...)
 #
 # Reliability (RELIABILITY.md; short versions of each run in make test):
 #   make crashloop  kill -9 loop, 100 iterations per fsync mode
@@ -29,8 +30,9 @@ RACE_COMPAT ?= .
 TEST_TIMEOUT ?= 25m
 DIR ?= ./data
 ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: all build run test test-short bench fmt vet deps clean fuzz crashloop soak fuzznet fulldisk race race-build
+.PHONY: all build run test test-short bench bench-quick bench-tool fmt vet deps clean fuzz crashloop soak fuzznet fulldisk race race-build
 
 all: build
 
@@ -65,9 +67,18 @@ test-short: build
 fuzz: deps
 	$(GO) test ./proto -run XXX -fuzz FuzzReadCommand -fuzztime 60s
 
-bench: build
+# Side by side against redis-server (deps installs redis-server and
+# redis-tools, which has redis-benchmark). Reports go to bench/results/;
+# see BENCHMARKS.md for the method and BENCH_ARGS (e.g. --runs 5,
+# --only 'everysec/', --memory-keys 20000000, --dir /path/on/a/real/disk).
+bench: deps build bench-tool
+	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN) $(BENCH_ARGS)
+
+bench-quick: deps build bench-tool
+	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN) --quick $(BENCH_ARGS)
+
+bench-tool: deps
 	$(GO) build -o bin/diskdb-bench ./cmd/diskdb-bench
-	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN)
 
 race-build: deps
 	$(GO) build -race -o $(RACE_BIN) ./cmd/diskdb

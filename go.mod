@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/linxGnu/grocksdb v1.7.15 // indirect
 	github.com/ohler55/ojg v1.28.5 // indirect

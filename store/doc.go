@@ -16,7 +16,9 @@
 //	                                                              list element (key: index u64), set: empty,
 //	                                                              zset: score (memcomparable, 8 bytes)
 //	score           id u64 · score (8) · member                  empty (zset order)
-//	stream          id u64 · ms u64 · seq u64                    entry fields (groups and PEL: stream.go)
+//	stream          id u64 · ms u64 · seq u64                    entry: pairs uvarint · (len uvarint · bytes) × 2·pairs
+//	default (sub)   id u64 · 'g'|'c'|'p'|'q'|'n' · ...           stream groups, consumers, PEL (group-wide and
+//	                                                              per consumer) and listpack nodes: stream.go
 //	expire          expire-ms u64 · db u8 · user key             empty: the active-expiry index
 //	sys             'c' · db u8 · slot u16                       u64: keys in (db, slot), for exact DBSIZE
 //	                'i'                                          u64: ids below it may have been handed out
@@ -29,7 +31,9 @@
 //	+------+-------+----------------------+------------------------------------------+
 //	string:      body = the value itself (one Get serves GET)
 //	json:        body = the document as canonical compact JSON text (store/json.go)
-//	collections: body = id u64 · count u64 · type tail (list: head u64 · tail u64)
+//	collections: body = id u64 · count u64 · type tail (list: head u64 · tail u64;
+//	             stream: last, first and max-deleted ids, entries-added, groups,
+//	             head and tail nodes, see stream.go)
 //
 // Type IDs: 1 string, 2 list, 3 hash, 4 set, 5 zset, 6 stream, 7 json.
 //

@@ -127,6 +127,7 @@ type Engine struct {
 	fsync      atomic.Int32
 	lastSave   atomic.Int64
 	saving     atomic.Bool
+	noExpire   atomic.Bool // active expiry paused (DEBUG SET-ACTIVE-EXPIRE 0)
 	stats      Stats
 	closed     atomic.Bool
 	stop       chan struct{}

@@ -65,6 +65,9 @@ func (e *Engine) expireLoop() {
 			return
 		case <-t.C:
 		}
+		if e.noExpire.Load() {
+			continue
+		}
 		for round := 0; round < expireRoundsMax; round++ {
 			n, last := e.expireRound(floor)
 			if last > 0 {
@@ -81,6 +84,10 @@ func (e *Engine) expireLoop() {
 		}
 	}
 }
+
+// SetActiveExpire turns active expiry on or off (DEBUG SET-ACTIVE-EXPIRE).
+// Expired keys still vanish when read.
+func (e *Engine) SetActiveExpire(on bool) { e.noExpire.Store(!on) }
 
 // expireRound deletes up to expireBatchMax expired keys; it returns how
 // many it found and the expiry time of the last one.

@@ -266,5 +266,11 @@ func (tx *Tx) RandomKey(db int) ([]byte, bool, error) {
 			it.Next()
 		}
 	}
-	return nil, false, nil
+	// Unlucky or mostly expired: one longer walk from the start.
+	for it.seekStart(); it.Valid(); it.Next() {
+		if m, ok := decodeMeta(it.Value()); ok && (m.Expire == 0 || m.Expire > tx.now) {
+			return append([]byte(nil), metaKeyUser(it.Key())...), true, nil
+		}
+	}
+	return nil, false, it.Err()
 }

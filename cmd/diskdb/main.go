@@ -115,6 +115,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// SHUTDOWN closes stop; set before the first client can send it.
+	stop := make(chan struct{})
+	var once sync.Once
+	srv.Shutdown = func() { once.Do(func() { close(stop) }) }
+
 	be, name, err := pickBackend(cfg, addrs, srv, log)
 	if err != nil {
 		eng.Close()
@@ -135,10 +140,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("DiskDB ready to accept connections", "version", command.DiskDBVersion, "addr", strings.Join(addrs, " "),
 		"io", name, "shards", eng.Shards(), "fsync", eng.Fsync().String(), "dir", cfg.Get("dir"))
 
-	stop := make(chan struct{})
-	var once sync.Once
-	shutdown := func() { once.Do(func() { close(stop) }) }
-	srv.Shutdown = shutdown
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)

@@ -2,6 +2,7 @@ package command
 
 import (
 	"errors"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,7 @@ type Client struct {
 	ictx    Ctx
 	aout    []byte
 	next    int
+	flushed int // replies of cmds[:flushed] already handed over
 	pending atomic.Int32
 	keyPos  []int
 	shardBf []int
@@ -77,13 +79,15 @@ type Client struct {
 	libName   string
 	libVer    string
 	created   time.Time
-	lastCmd   string
+	lastSpec  atomic.Pointer[Spec] // last command dispatched (CLIENT LIST cmd=)
 	addr      string
 	laddr     string
 	lastTouch atomic.Int64 // unix ms of the last command
 	noEvict   bool
 	noTouch   bool
-	replyMode int // 0 on, 1 off, 2 skip next
+	replyMode int // CLIENT REPLY: replyOn, replyOff, replySkip (next); batch runner only
+	// replyUnmute: CLIENT REPLY ON answers even when SKIP dropped it.
+	replyUnmute bool
 
 	blocked atomic.Pointer[waiter] // the wait of a blocked command
 	subs    subState               // pub/sub subscriptions (hub lock)
@@ -110,6 +114,8 @@ type cmdRec struct {
 	start, end int
 	commitErr  string
 	closeAfter bool // a protocol error: reply, then close
+	dispatched bool // reply mode applied (runFrom may see a command twice)
+	mute       int  // CLIENT REPLY: 0, or the mode that drops this reply
 }
 
 const (
@@ -162,14 +168,12 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 		cl.process()
 	}
 	cl.s.stats.netOut.Add(int64(len(cl.wout)))
-	// While a batch is in flight its shard goroutine owns cl.closing (QUIT,
-	// a protocol error); read it only once the batch handed the client back
-	// (inflight cleared under mu), else it is a data race. The Wake after
-	// the batch calls Serve again and closes then.
+	// Close (QUIT, CLIENT KILL of oneself) only once the batch that asked
+	// for it has handed its replies over; closing is the batch's until then.
 	cl.mu.Lock()
-	closing := !cl.inflight && cl.closing
+	busy = cl.inflight
 	cl.mu.Unlock()
-	return cl.wout, closing
+	return cl.wout, !busy && cl.closing
 }
 
 // OnClose releases the client. A batch in flight finishes on its own.
@@ -277,6 +281,7 @@ func (cl *Client) process() {
 // there is anything to run.
 func (cl *Client) parseBatch() bool {
 	cl.cmds = cl.cmds[:0]
+	cl.flushed = 0
 	cl.argv = cl.argv[:0]
 	cl.inline = cl.inline[:0]
 	cl.bar.out = cl.bar.out[:0]
@@ -342,6 +347,7 @@ func (cl *Client) classify(r *cmdRec) {
 	spec, nb := lookup(r.args[0], cl.nameBuf)
 	cl.nameBuf = nb
 	if spec == nil {
+		cl.lastSpec.Store(nil)
 		r.errMsg = errUnknownCommand(r.args)
 		return
 	}
@@ -353,12 +359,14 @@ func (cl *Client) classify(r *cmdRec) {
 		sub, nb := lookupSub(spec, r.args[1], cl.nameBuf)
 		cl.nameBuf = nb
 		if sub == nil {
+			cl.lastSpec.Store(nil)
 			r.errMsg = errUnknownSub(r.args[1], spec.Name)
 			return
 		}
 		spec = sub
 	}
 	r.spec = spec
+	cl.lastSpec.Store(spec)
 	if !spec.arityOK(len(r.args)) {
 		r.errMsg = errArity(spec.Name)
 		return
@@ -410,21 +418,33 @@ func (cl *Client) classify(r *cmdRec) {
 	}
 	if r.class == clsMulti {
 		start := len(cl.shardBf)
+		var seen shardSet
 		for _, p := range cl.keyPos {
 			if p < len(r.args) {
-				cl.shardBf = append(cl.shardBf, eng.ShardOf(r.args[p]))
+				if sh := eng.ShardOf(r.args[p]); seen.add(sh) {
+					cl.shardBf = append(cl.shardBf, sh)
+				}
 			}
 		}
 		r.shards = sortUnique(cl.shardBf[start:])
 	}
 }
 
-func sortUnique(a []int) []int {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
+// shardSet remembers shard numbers (up to 1024, the executor's limit), so
+// a command with a million keys adds each shard once.
+type shardSet [16]uint64
+
+func (s *shardSet) add(sh int) bool {
+	w, b := sh>>6, uint64(1)<<(sh&63)
+	if s[w]&b != 0 {
+		return false
 	}
+	s[w] |= b
+	return true
+}
+
+func sortUnique(a []int) []int {
+	sort.Ints(a)
 	out := a[:0]
 	for i, v := range a {
 		if i == 0 || v != a[i-1] {
@@ -456,6 +476,21 @@ func (cl *Client) runFrom(i int) bool {
 			break
 		}
 		cl.classify(r)
+		if r.errMsg == "" && cl.s.adm.pause.blocks(r.spec) {
+			// CLIENT PAUSE: run what is queued, then wait for the end of
+			// the pause off the loop goroutine and continue from here.
+			if len(cl.active) > 0 {
+				break
+			}
+			cl.flushUpTo(i)
+			cl.next = i
+			go cl.awaitUnpause()
+			return false
+		}
+		if !r.dispatched {
+			r.dispatched = true
+			r.mute = cl.muteNext()
+		}
 		if r.errMsg != "" {
 			if cl.multi != nil && r.spec != nil && r.spec.Flags&flagMultiCtl == 0 || cl.multi != nil && r.spec == nil {
 				cl.multi.failed = true
@@ -476,6 +511,10 @@ func (cl *Client) runFrom(i int) bool {
 		switch r.class {
 		case ExecInline:
 			cl.runInline(r)
+			if r.mute != 0 && (cl.replyUnmute || r.mute == replyOff && cl.replyMode == replyOn) {
+				r.mute = 0 // CLIENT REPLY ON (or RESET after OFF) answers
+			}
+			cl.replyUnmute = false
 			i++
 			continue
 		case clsQueue:
@@ -585,10 +624,33 @@ func (cl *Client) task(shard int) *shardTask {
 	return t
 }
 
-// assemble appends the replies of the batch in command order.
+// flushUpTo hands the replies of commands [flushed, i) over to the loop
+// before the batch waits (CLIENT PAUSE), as Redis sends them.
+func (cl *Client) flushUpTo(i int) {
+	if i <= cl.flushed {
+		return
+	}
+	out := cl.assembleRange(nil, cl.flushed, i)
+	cl.flushed = i
+	cl.mu.Lock()
+	cl.ready = append(cl.ready, out...)
+	cl.mu.Unlock()
+	cl.conn.Wake()
+}
+
+// assemble appends the replies of the batch not flushed yet, in command
+// order.
 func (cl *Client) assemble(dst []byte) []byte {
-	for i := range cl.cmds {
+	return cl.assembleRange(dst, cl.flushed, len(cl.cmds))
+}
+
+func (cl *Client) assembleRange(dst []byte, from, to int) []byte {
+	for i := from; i < to; i++ {
 		r := &cl.cmds[i]
+		if r.mute != 0 {
+			r.commitErr = ""
+			continue
+		}
 		if r.commitErr != "" {
 			dst = proto.AppendError(dst, r.commitErr)
 			r.commitErr = ""

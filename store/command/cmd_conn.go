@@ -8,16 +8,22 @@ import (
 // Connection commands: they touch only the session, and run inline.
 
 func init() {
+	sess := FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagAllowBusy | ExecInline
 	register(
-		&Spec{Name: "ping", Arity: -1, Flags: FlagFast | FlagStale | ExecInline, Handler: cmdPing, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0"},
-		&Spec{Name: "echo", Arity: 2, Flags: FlagFast | FlagStale | ExecInline, Handler: cmdEcho, Group: "connection", Summary: "Returns the given string.", Since: "1.0.0"},
-		&Spec{Name: "select", Arity: 2, Flags: FlagFast | FlagLoading | FlagStale | ExecInline, Handler: cmdSelect, Group: "connection", Summary: "Changes the selected database.", Since: "1.0.0"},
-		&Spec{Name: "quit", Arity: -1, Flags: FlagNoAuth | FlagFast | FlagLoading | FlagStale | FlagAllowBusy | ExecInline, Handler: cmdQuit, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0"},
-		&Spec{Name: "auth", Arity: -2, Flags: FlagNoAuth | FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagAllowBusy | FlagSkipMonitor | FlagSkipSlowlog | ExecInline, Handler: cmdAuth, Group: "connection", Summary: "Authenticates the connection.", Since: "1.0.0"},
-		&Spec{Name: "hello", Arity: -1, Flags: FlagNoAuth | FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagAllowBusy | FlagSkipMonitor | FlagSkipSlowlog | ExecInline, Handler: cmdHello, Group: "connection", Summary: "Handshakes with the server: protocol version, authentication, client name.", Since: "6.0.0"},
-		&Spec{Name: "reset", Arity: 1, Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagNoAuth | FlagAllowBusy | ExecInline, Handler: cmdReset, Group: "connection", Summary: "Resets the connection.", Since: "6.2.0"},
+		&Spec{Name: "ping", Arity: -1, Flags: FlagFast | ExecInline, Handler: cmdPing, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0"},
+		&Spec{Name: "echo", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast | ExecInline, Handler: cmdEcho, Group: "connection", Summary: "Returns the given string.", Since: "1.0.0"},
+		&Spec{Name: "select", Arity: 2, Flags: FlagLoading | FlagStale | FlagFast | ExecInline, Handler: cmdSelect, Group: "connection", Summary: "Changes the selected database.", Since: "1.0.0"},
+		&Spec{Name: "quit", Arity: -1, Flags: sess, Handler: cmdQuit, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0"},
+		&Spec{Name: "auth", Arity: -2, Flags: sess, Handler: cmdAuth, Group: "connection", Summary: "Authenticates the connection.", Since: "1.0.0"},
+		&Spec{Name: "hello", Arity: -1, Flags: sess, Handler: cmdHello, Group: "connection", Summary: "Handshakes with the server: protocol version, authentication, client name.", Since: "6.0.0"},
+		&Spec{Name: "reset", Arity: 1, Flags: sess, Handler: cmdReset, Group: "connection", Summary: "Resets the connection.", Since: "6.2.0"},
 	)
 }
+
+// resetHooks clear the state other command groups keep per connection
+// (MULTI, subscriptions ...) when it sends RESET. They run on the batch
+// runner of that connection; groups register theirs from init.
+var resetHooks []func(cl *Client)
 
 func cmdPing(c *Ctx) {
 	switch len(c.Args) {
@@ -119,6 +125,10 @@ func cmdHello(c *Ctx) {
 			i += 2
 		case c.is(i, "setname") && more >= 1:
 			name, setName = c.Args[i+1], true
+			if !validClientName(name) {
+				c.Err(errClientName)
+				return
+			}
 			i++
 		default:
 			c.Err("ERR Syntax error in HELLO option '" + string(c.Args[i]) + "'")
@@ -126,14 +136,10 @@ func cmdHello(c *Ctx) {
 		}
 	}
 	if !c.Cl.authed {
-		c.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		c.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if setName {
-		if !validClientName(name) {
-			c.Err("ERR Client names cannot contain spaces, newlines or special characters.")
-			return
-		}
 		c.Cl.info.Lock()
 		c.Cl.name = string(name)
 		c.Cl.info.Unlock()
@@ -165,8 +171,12 @@ func cmdHello(c *Ctx) {
 	c.Array(0)
 }
 
+// RESET
 func cmdReset(c *Ctx) {
 	cl := c.Cl
+	for _, h := range resetHooks {
+		h(cl)
+	}
 	cl.info.Lock()
 	cl.db, cl.resp3, cl.name = 0, false, ""
 	cl.authed = !c.S.authRequired()
@@ -176,15 +186,6 @@ func cmdReset(c *Ctx) {
 	cl.info.Unlock()
 	c.RESP3 = false
 	c.Status("RESET")
-}
-
-func validClientName(b []byte) bool {
-	for _, ch := range b {
-		if ch < '!' || ch > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 func lower(b []byte) string { return strings.ToLower(string(b)) }

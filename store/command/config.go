@@ -3,7 +3,9 @@ package command
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/diskdb/diskdb/proto"
 	"github.com/diskdb/diskdb/store"
 )
 
@@ -50,36 +53,36 @@ var params = []*Param{
 	{Name: "io", Default: "auto", Kind: kEnum, Enum: []string{"auto", "uring", "epoll"}, Immutable: true, Help: "network backend: io_uring, epoll/kqueue (gnet), or auto (io_uring when the kernel allows it)"},
 	{Name: "loops", Default: "0", Kind: kInt, Min: 0, Max: 1024, Immutable: true, Help: "network reactors (0: one per core)"},
 	{Name: "shards", Default: "0", Kind: kInt, Min: 0, Max: 1024, Immutable: true, Help: "executor shards (0: one per core)"},
-	{Name: "fsync", Aliases: []string{"appendfsync"}, Default: "everysec", Kind: kEnum, Enum: []string{"always", "everysec", "no"}, Help: "when the WAL reaches the disk: always (before each reply, one fsync per group commit), everysec, no",
+	{Name: "fsync", Aliases: []string{"appendfsync"}, Default: "everysec", Kind: kEnum, Enum: []string{"everysec", "always", "no"}, Help: "when the WAL reaches the disk: always (before each reply, one fsync per group commit), everysec, no",
 		apply: func(s *Server, v string) { m, _ := store.ParseFsync(v); s.eng.SetFsync(m) }},
 	{Name: "pipeline-max-batch", Default: "100", Kind: kInt, Min: 1, Max: 100000, Help: "commands parsed from one connection per batch",
 		apply: func(s *Server, v string) { n, _ := strconv.Atoi(v); s.maxBatchV.Store(int64(n)) }},
 	{Name: "requirepass", Default: "", Kind: kString, Help: "password of the default user (empty: none)",
 		apply: func(s *Server, v string) { s.requirePass.Store(v) }},
-	{Name: "maxclients", Default: "10000", Kind: kInt, Min: 1, Max: 1 << 20, Help: "maximum connected clients",
+	{Name: "maxclients", Default: "10000", Kind: kInt, Min: 1, Max: 1<<32 - 1, Help: "maximum connected clients",
 		apply: func(s *Server, v string) { n, _ := strconv.Atoi(v); s.maxClients.Store(int64(n)) }},
-	{Name: "proto-max-bulk-len", Default: "536870912", Kind: kMem, Min: 1 << 20, Max: 1 << 40, Help: "largest bulk string a client may send, bytes",
+	{Name: "proto-max-bulk-len", Default: "536870912", Kind: kMem, Min: 1 << 20, Max: math.MaxInt64, Help: "largest bulk string a client may send, bytes",
 		apply: func(s *Server, v string) { n, _ := parseMem(v); s.maxBulk.Store(n) }},
-	{Name: "client-query-buffer-limit", Default: "1073741824", Kind: kMem, Min: 1 << 20, Max: 1 << 40, Help: "largest unparsed input a client may hold, bytes",
+	{Name: "client-query-buffer-limit", Default: "1073741824", Kind: kMem, Min: 1 << 20, Max: math.MaxInt64, Help: "largest unparsed input a client may hold, bytes",
 		apply: func(s *Server, v string) { n, _ := parseMem(v); s.queryLimit.Store(n) }},
 	{Name: "cache-size", Default: "268435456", Kind: kMem, Min: 1 << 20, Max: 1 << 50, Immutable: true, Help: "RocksDB block cache, bytes"},
 	{Name: "hot-cache-size", Default: "67108864", Kind: kMem, Min: 0, Max: 1 << 50, Immutable: true, Help: "executor's cache of hot values, bytes (0: off)"},
 	{Name: "write-buffer-size", Default: "33554432", Kind: kMem, Min: 1 << 20, Max: 1 << 40, Immutable: true, Help: "RocksDB memtable size, bytes"},
-	{Name: "loglevel", Default: "notice", Kind: kEnum, Enum: []string{"debug", "verbose", "notice", "warning", "nothing"}, Help: "log verbosity",
+	{Name: "loglevel", Default: "notice", Kind: kEnum, Enum: []string{"debug", "verbose", "notice", "warning"}, Help: "log verbosity",
 		apply: func(s *Server, v string) { setLogLevel(v) }},
 	{Name: "logfile", Default: "", Kind: kString, Immutable: true, Help: "log file (empty: standard error)"},
-	{Name: "timeout", Default: "0", Kind: kInt, Min: 0, Max: 1 << 31, Help: "close clients idle this many seconds (0: never)"},
-	{Name: "tcp-keepalive", Default: "300", Kind: kInt, Min: 0, Max: 1 << 31, Help: "TCP keepalive period, seconds (0: off)"},
 	{Name: "tcp-quickack", Default: "no", Kind: kBool, Immutable: true, Help: "set TCP_QUICKACK on accepted sockets (Linux); measured: re-arming it after every read cost a syscall per request (30% of server CPU at -P 1), so it is set once at accept when on"},
+	{Name: "timeout", Default: "0", Kind: kInt, Min: 0, Max: 1<<31 - 1, Help: "close clients idle this many seconds (0: never)"},
+	{Name: "tcp-keepalive", Default: "300", Kind: kInt, Min: 0, Max: 1<<31 - 1, Help: "TCP keepalive period, seconds (0: off)"},
 	{Name: "protected-mode", Default: "yes", Kind: kBool, Help: "without a password, accept only loopback clients"},
 	{Name: "save", Default: "", Kind: kFree},
 	{Name: "appendonly", Default: "yes", Kind: kFree},
 	{Name: "appendfilename", Default: "appendonly.aof", Kind: kFree},
 	{Name: "dbfilename", Default: "dump.rdb", Kind: kFree},
-	{Name: "hz", Default: "10", Kind: kInt, Min: 1, Max: 500},
-	{Name: "maxmemory", Default: "0", Kind: kMem, Min: 0, Max: 1 << 60},
-	{Name: "maxmemory-policy", Default: "noeviction", Kind: kEnum, Enum: []string{"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"}},
-	{Name: "maxmemory-samples", Default: "5", Kind: kInt, Min: 1, Max: 64},
+	{Name: "hz", Default: "10", Kind: kInt, Min: 0, Max: 1<<31 - 1},
+	{Name: "maxmemory", Default: "0", Kind: kMem, Min: 0, Max: math.MaxInt64},
+	{Name: "maxmemory-policy", Default: "noeviction", Kind: kEnum, Enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}},
+	{Name: "maxmemory-samples", Default: "5", Kind: kInt, Min: 1, Max: 1<<31 - 1},
 	{Name: "notify-keyspace-events", Default: "", Kind: kFree, Help: "keyspace notification classes, as Redis (e.g. KEA)",
 		norm: func(v string) (string, error) {
 			f, ok := parseNotifyFlags(v)
@@ -89,24 +92,24 @@ var params = []*Param{
 			return notifyFlagsString(f), nil
 		},
 		apply: func(s *Server, v string) { s.setNotifyConfig(v) }},
-	{Name: "slowlog-log-slower-than", Default: "10000", Kind: kInt, Min: -1, Max: 1 << 40, Help: "SLOWLOG threshold, microseconds (-1: off)",
+	{Name: "slowlog-log-slower-than", Default: "10000", Kind: kInt, Min: -1, Max: math.MaxInt64, Help: "SLOWLOG threshold, microseconds (-1: off)",
 		apply: func(s *Server, v string) { n, _ := strconv.ParseInt(v, 10, 64); s.slowlogThreshold.Store(n) }},
-	{Name: "slowlog-max-len", Default: "128", Kind: kInt, Min: 0, Max: 1 << 30, Help: "SLOWLOG entries kept"},
-	{Name: "latency-monitor-threshold", Default: "0", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "busy-reply-threshold", Aliases: []string{"lua-time-limit"}, Default: "5000", Kind: kInt, Min: 0, Max: 1 << 40},
+	{Name: "slowlog-max-len", Default: "128", Kind: kInt, Min: 0, Max: math.MaxInt64, Help: "SLOWLOG entries kept"},
+	{Name: "latency-monitor-threshold", Default: "0", Kind: kInt, Min: 0, Max: math.MaxInt64},
+	{Name: "busy-reply-threshold", Aliases: []string{"lua-time-limit"}, Default: "5000", Kind: kInt, Min: 0, Max: math.MaxInt64},
 	{Name: "client-output-buffer-limit", Default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Kind: kFree},
-	{Name: "hash-max-listpack-entries", Aliases: []string{"hash-max-ziplist-entries"}, Default: "128", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "hash-max-listpack-value", Aliases: []string{"hash-max-ziplist-value"}, Default: "64", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "list-max-listpack-size", Aliases: []string{"list-max-ziplist-size"}, Default: "-2", Kind: kInt, Min: -5, Max: 1 << 40},
-	{Name: "list-compress-depth", Default: "0", Kind: kInt, Min: 0, Max: 1 << 30},
-	{Name: "set-max-intset-entries", Default: "512", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "set-max-listpack-entries", Default: "128", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "set-max-listpack-value", Default: "64", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "zset-max-listpack-entries", Aliases: []string{"zset-max-ziplist-entries"}, Default: "128", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "zset-max-listpack-value", Aliases: []string{"zset-max-ziplist-value"}, Default: "64", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "hll-sparse-max-bytes", Default: "3000", Kind: kInt, Min: 0, Max: 1 << 40},
-	{Name: "stream-node-max-bytes", Default: "4096", Kind: kMem, Min: 0, Max: 1 << 40},
-	{Name: "stream-node-max-entries", Default: "100", Kind: kInt, Min: 0, Max: 1 << 40},
+	{Name: "hash-max-listpack-entries", Aliases: []string{"hash-max-ziplist-entries"}, Default: "128", Kind: kInt, Min: 0, Max: math.MaxInt64},
+	{Name: "hash-max-listpack-value", Aliases: []string{"hash-max-ziplist-value"}, Default: "64", Kind: kMem, Min: 0, Max: math.MaxInt64},
+	{Name: "list-max-listpack-size", Aliases: []string{"list-max-ziplist-size"}, Default: "-2", Kind: kInt, Min: -1 << 31, Max: 1<<31 - 1},
+	{Name: "list-compress-depth", Default: "0", Kind: kInt, Min: 0, Max: 1<<31 - 1},
+	{Name: "set-max-intset-entries", Default: "512", Kind: kInt, Min: 0, Max: math.MaxInt64},
+	{Name: "set-max-listpack-entries", Default: "128", Kind: kInt, Min: 0, Max: math.MaxInt64},
+	{Name: "set-max-listpack-value", Default: "64", Kind: kMem, Min: 0, Max: math.MaxInt64},
+	{Name: "zset-max-listpack-entries", Aliases: []string{"zset-max-ziplist-entries"}, Default: "128", Kind: kInt, Min: 0, Max: math.MaxInt64},
+	{Name: "zset-max-listpack-value", Aliases: []string{"zset-max-ziplist-value"}, Default: "64", Kind: kMem, Min: 0, Max: math.MaxInt64},
+	{Name: "hll-sparse-max-bytes", Default: "3000", Kind: kMem, Min: 0, Max: math.MaxInt64},
+	{Name: "stream-node-max-bytes", Default: "4096", Kind: kMem, Min: 0, Max: math.MaxInt64},
+	{Name: "stream-node-max-entries", Default: "100", Kind: kInt, Min: 0, Max: math.MaxInt64},
 	{Name: "activerehashing", Default: "yes", Kind: kBool},
 	{Name: "activedefrag", Default: "no", Kind: kBool},
 	{Name: "lazyfree-lazy-eviction", Default: "no", Kind: kBool},
@@ -114,8 +117,8 @@ var params = []*Param{
 	{Name: "lazyfree-lazy-server-del", Default: "no", Kind: kBool},
 	{Name: "lazyfree-lazy-user-del", Default: "no", Kind: kBool},
 	{Name: "lazyfree-lazy-user-flush", Default: "no", Kind: kBool},
-	{Name: "lfu-log-factor", Default: "10", Kind: kInt, Min: 0, Max: 1 << 30},
-	{Name: "lfu-decay-time", Default: "1", Kind: kInt, Min: 0, Max: 1 << 30},
+	{Name: "lfu-log-factor", Default: "10", Kind: kInt, Min: 0, Max: 1<<31 - 1},
+	{Name: "lfu-decay-time", Default: "1", Kind: kInt, Min: 0, Max: 1<<31 - 1},
 	{Name: "daemonize", Default: "no", Kind: kBool, Immutable: true},
 	{Name: "supervised", Default: "no", Kind: kFree, Immutable: true},
 	{Name: "pidfile", Default: "", Kind: kString, Immutable: true, Help: "write the process id to this file"},
@@ -130,10 +133,9 @@ var params = []*Param{
 	{Name: "tcp-backlog", Default: "511", Kind: kInt, Min: 0, Max: 1 << 20, Immutable: true},
 	{Name: "io-threads", Default: "1", Kind: kInt, Min: 1, Max: 128, Immutable: true},
 	{Name: "replica-read-only", Aliases: []string{"slave-read-only"}, Default: "yes", Kind: kBool},
-	{Name: "repl-backlog-size", Default: "1048576", Kind: kMem, Min: 1, Max: 1 << 40},
-	{Name: "min-replicas-to-write", Default: "0", Kind: kInt, Min: 0, Max: 1 << 30},
+	{Name: "repl-backlog-size", Default: "1048576", Kind: kMem, Min: 1, Max: math.MaxInt64},
+	{Name: "min-replicas-to-write", Default: "0", Kind: kInt, Min: 0, Max: 1<<31 - 1},
 	{Name: "cluster-enabled", Default: "no", Kind: kBool, Immutable: true},
-	{Name: "lua-replicate-commands", Default: "yes", Kind: kBool},
 	{Name: "enable-debug-command", Default: "local", Kind: kFree, Immutable: true},
 	{Name: "unixsocket", Default: "", Kind: kString, Immutable: true},
 	{Name: "unixsocketperm", Default: "0", Kind: kInt, Min: 0, Max: 0o777, Immutable: true},
@@ -157,6 +159,7 @@ func Params() []*Param { return params }
 type Config struct {
 	mu   sync.RWMutex
 	vals map[string]string
+	file string // absolute path of the file loaded at start (CONFIG REWRITE)
 }
 
 // NewConfig returns the defaults.
@@ -209,9 +212,17 @@ func (p *Param) normalize(v string) (string, error) {
 	}
 	switch p.Kind {
 	case kInt, kMem:
-		n, err := parseMem(v)
-		if err != nil || (p.Kind == kInt && strings.IndexFunc(v, func(r rune) bool { return r < '0' && r != '-' || r > '9' }) >= 0) {
-			return "", errors.New("argument couldn't be parsed into an integer")
+		var n int64
+		if p.Kind == kInt {
+			var ok bool
+			if n, ok = proto.ParseInt([]byte(v)); !ok {
+				return "", errors.New("argument couldn't be parsed into an integer")
+			}
+		} else {
+			var err error
+			if n, err = memValue(v); err != nil {
+				return "", errors.New("argument must be a memory value")
+			}
 		}
 		if n < p.Min || n > p.Max {
 			return "", errors.New("argument must be between " + strconv.FormatInt(p.Min, 10) + " and " + strconv.FormatInt(p.Max, 10) + " inclusive")
@@ -219,9 +230,9 @@ func (p *Param) normalize(v string) (string, error) {
 		return strconv.FormatInt(n, 10), nil
 	case kBool:
 		switch strings.ToLower(v) {
-		case "yes", "true", "1":
+		case "yes":
 			return "yes", nil
-		case "no", "false", "0":
+		case "no":
 			return "no", nil
 		}
 		return "", errors.New("argument must be 'yes' or 'no'")
@@ -235,6 +246,23 @@ func (p *Param) normalize(v string) (string, error) {
 		return "", errors.New("argument(s) must be one of the following: " + strings.Join(p.Enum, ", "))
 	}
 	return v, nil
+}
+
+// memValue parses a non-negative byte count with Redis's units (memtoull):
+// digits, then optionally b, k, kb, m, mb, g or gb in any case.
+func memValue(s string) (int64, error) {
+	ls := strings.ToLower(s)
+	digits := strings.TrimRight(ls, "bkmg")
+	unit := ls[len(digits):]
+	mul, ok := map[string]int64{"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000 * 1000, "mb": 1 << 20, "g": 1000 * 1000 * 1000, "gb": 1 << 30}[unit]
+	if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, errors.New("not a memory value")
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || n > uint64(math.MaxInt64)/uint64(mul) {
+		return 0, errors.New("not a memory value")
+	}
+	return int64(n) * mul, nil
 }
 
 // parseMem parses an integer with Redis's memory units (memtoll).
@@ -298,6 +326,11 @@ func (c *Config) LoadFile(path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		c.mu.Lock()
+		c.file = abs
+		c.mu.Unlock()
 	}
 	var m map[string]any
 	if err := toml.Unmarshal(data, &m); err != nil {

@@ -62,6 +62,12 @@ func errUnknownSub(sub []byte, container string) string {
 	return "ERR unknown subcommand '" + clip(string(sub), 128) + "'. Try " + upper(container) + " HELP."
 }
 
+// errSubSyntax is Redis's reply to a known subcommand with options it
+// cannot parse (addReplySubcommandSyntaxError).
+func errSubSyntax(sub []byte, container string) string {
+	return "ERR unknown subcommand or wrong number of arguments for '" + clip(string(sub), 128) + "'. Try " + upper(container) + " HELP."
+}
+
 func errUnknownCommand(args [][]byte) string {
 	rest := ""
 	for i := 1; i < len(args) && len(rest) < 128; i++ {
@@ -125,3 +131,37 @@ const (
 func errNeedInputKey(cmd string) string {
 	return "ERR at least 1 input key is needed for '" + cmd + "' command"
 }
+
+// Stream commands.
+const (
+	errStreamID             = "ERR Invalid stream ID specified as stream command argument"
+	errXaddZeroID           = "ERR The ID specified in XADD must be greater than 0-0"
+	errMaxlenNeg            = "ERR The MAXLEN argument must be >= 0."
+	errLimitNeg             = "ERR The LIMIT argument must be >= 0."
+	errTrimBoth             = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+	errLimitNoStrategy      = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+	errXtrimNoStrategy      = "ERR syntax error, XTRIM must be called with a trimming strategy"
+	errLimitNoApprox        = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+	errIntervalStart        = "ERR invalid start ID for the interval"
+	errIntervalEnd          = "ERR invalid end ID for the interval"
+	errXreadGroupOpt        = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+	errXreadNoAck           = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+	errXreadUnbalanced      = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+	errXreadgroupMissing    = "ERR Missing GROUP option for XREADGROUP"
+	errXreadgroupDollar     = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+	errXreadGreater         = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+	errTimeoutNotInt        = "ERR timeout is not an integer or out of range"
+	errEntriesRead          = "ERR value for ENTRIESREAD must be positive or -1"
+	errXgroupNoKey          = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+	errBusyGroup            = "BUSYGROUP Consumer Group name already exists"
+	errXsetidEntriesAdded   = "ERR entries_added must be positive"
+	errXsetidMaxDelProvided = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+	errXsetidTop            = "ERR The ID specified in XSETID is smaller than the target stream top item"
+	errXsetidLength         = "ERR The entries_added specified in XSETID is smaller than the target stream length"
+	errXclaimMinIdle        = "ERR Invalid min-idle-time argument for XCLAIM"
+	errXclaimIdle           = "ERR Invalid IDLE option argument for XCLAIM"
+	errXclaimTime           = "ERR Invalid TIME option argument for XCLAIM"
+	errXclaimRetry          = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+	errXautoclaimMinIdle    = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+	errXautoclaimMemory     = "ERR Insufficient memory, failed allocating transient memory, COUNT too high."
+)

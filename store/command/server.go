@@ -43,6 +43,7 @@ type Server struct {
 	stats            serverStats
 	errMu            sync.Mutex
 	errStats         map[string]*atomic.Int64
+	adm              adminState // CLIENT PAUSE, saves, DEBUG (cmd_server.go)
 
 	// Backend reports which network backend serves (INFO server).
 	Backend string

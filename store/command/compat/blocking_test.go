@@ -316,3 +316,65 @@ func TestBLPOPServedWhenAListIsCreatedByRENAME(t *testing.T) {
 		t.Fatal("not served after RENAME created the list")
 	}
 }
+
+func TestXREADBLOCKServedByXADD(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	w := client(t, s, 2)
+	w.XAdd(ctx, &redis.XAddArgs{Stream: "s1", ID: "1-1", Values: []any{"old", "1"}})
+	c := client(t, s, 2)
+	res := make(chan string, 1)
+	go func() {
+		v, err := c.XRead(ctx, &redis.XReadArgs{Streams: []string{"s1", "s2", "$", "$"}, Block: 10 * time.Second}).Result()
+		if err != nil {
+			res <- err.Error()
+			return
+		}
+		res <- fmt.Sprintf("%s %s %v", v[0].Stream, v[0].Messages[0].ID, v[0].Messages[0].Values)
+	}()
+	time.Sleep(150 * time.Millisecond)
+	w.XAdd(ctx, &redis.XAddArgs{Stream: "s2", ID: "5-1", Values: []any{"f", "v"}})
+	select {
+	case v := <-res:
+		if v != "s2 5-1 map[f:v]" {
+			t.Fatalf("XREAD BLOCK = %q", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("XREAD BLOCK not served")
+	}
+}
+
+func TestXREADGROUPBLOCKServedByXADD(t *testing.T) {
+	s := testkit.Start(t)
+	ctx := context.Background()
+	w := client(t, s, 2)
+	w.XGroupCreateMkStream(ctx, "gs", "g", "$")
+	c := client(t, s, 2)
+	res := make(chan string, 1)
+	go func() {
+		v, err := c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "c1", Streams: []string{"gs", ">"}, Block: 10 * time.Second}).Result()
+		if err != nil {
+			res <- err.Error()
+			return
+		}
+		res <- v[0].Messages[0].ID
+	}()
+	time.Sleep(150 * time.Millisecond)
+	w.XAdd(ctx, &redis.XAddArgs{Stream: "gs", ID: "7-1", Values: []any{"f", "v"}})
+	select {
+	case v := <-res:
+		if v != "7-1" {
+			t.Fatalf("XREADGROUP BLOCK = %q", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("XREADGROUP BLOCK not served")
+	}
+	if p, _ := w.XPending(ctx, "gs", "g").Result(); p.Count != 1 {
+		t.Fatalf("pending = %+v, want the served entry pending", p)
+	}
+	start := time.Now()
+	got, _ := s.Raw().Do("XREAD", "BLOCK", "100", "STREAMS", "gs", "$")
+	if string(got) != "*-1\r\n" || time.Since(start) < 90*time.Millisecond {
+		t.Fatalf("XREAD BLOCK 100 timeout = %q after %v", got, time.Since(start))
+	}
+}

@@ -49,7 +49,7 @@ func pttl(t *testing.T, c *redis.Client, key string) time.Duration {
 // wantTTL checks that key expires in (want-slack, want].
 func wantTTL(t *testing.T, c *redis.Client, key string, want time.Duration) {
 	t.Helper()
-	const slack = 2 * time.Second
+	const slack = 10 * time.Second // generous: the machine running CI may be loaded
 	if got := pttl(t, c, key); got > want || got <= want-slack {
 		t.Errorf("PTTL %s = %v, want within %v of %v", key, got, slack, want)
 	}
