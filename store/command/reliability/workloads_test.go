@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -42,6 +43,7 @@ var workloads = []struct {
 	{"multi", 2, newMulti},
 	{"blocking", 1, newBlocking},
 	{"bulk", 1, newBulk},
+	{"stream", 2, newStream},
 }
 
 // worker is one client of the mixed load. Its keys start with its prefix,
@@ -898,4 +900,166 @@ func (l *bulkLoad) check(ctx context.Context, c *redis.Client, _ time.Time) []er
 		l.pend[i] = 0
 	}
 	return errs
+}
+
+// --- stream: XADD, XREADGROUP (consumer group), XACK; reset by a MULTI
+// of DEL and XGROUP CREATE MKSTREAM ---
+
+type streamState struct {
+	ok        bool     // the stream and its group exist
+	entries   []string // entry values in ID order
+	delivered int      // entries delivered to the group (last-delivered-id)
+	pel       []string // delivered, not acknowledged (sorted)
+}
+
+type streamLoad struct {
+	key string
+	ids map[string]string // value -> entry ID, as learned from replies
+	m   *tracked[streamState]
+}
+
+func newStream(p string) workload {
+	return &streamLoad{key: p + "x", ids: map[string]string{}, m: &tracked[streamState]{
+		clone: func(s streamState) streamState {
+			s.entries, s.pel = cloneSlice(s.entries), cloneSlice(s.pel)
+			return s
+		},
+		equal: func(a, b streamState) bool {
+			return a.ok == b.ok && a.delivered == b.delivered && equalSlice(a.entries, b.entries) && equalSlice(a.pel, b.pel)
+		},
+		show: func(s streamState) string { return fmt.Sprintf("%+v", s) },
+	}}
+}
+
+func sortedInsert(s []string, v string) []string {
+	i := sort.SearchStrings(s, v)
+	s = append(s, "")
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}
+
+func (l *streamLoad) step(ctx context.Context, w *worker) error {
+	w.sent()
+	st := l.m.acked
+	switch op := w.r.IntN(10); {
+	case !st.ok || len(st.entries) > 40:
+		l.m.begin(func(streamState) streamState { return streamState{ok: true} })
+		_, err := w.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Del(ctx, l.key)
+			p.XGroupCreateMkStream(ctx, l.key, "g", "0")
+			return nil
+		})
+		if err := w.reply("stream reset", err); err != nil {
+			return err
+		}
+		clear(l.ids)
+	case op < 4:
+		v := w.uniq()
+		l.m.begin(func(s streamState) streamState { s.entries = append(s.entries, v); return s })
+		id, err := w.c.XAdd(ctx, &redis.XAddArgs{Stream: l.key, Values: []string{"v", v}}).Result()
+		if err := w.reply("XADD", err); err != nil {
+			return err
+		}
+		l.ids[v] = id
+	case op < 7:
+		l.m.begin(func(s streamState) streamState {
+			if s.delivered < len(s.entries) {
+				s.pel = sortedInsert(s.pel, s.entries[s.delivered])
+				s.delivered++
+			}
+			return s
+		})
+		res, err := w.c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "c", Streams: []string{l.key, ">"}, Count: 1, Block: -1}).Result()
+		if errors.Is(err, redis.Nil) {
+			err = nil
+		}
+		if err := w.reply("XREADGROUP", err); err != nil {
+			return err
+		}
+		var got string
+		if len(res) == 1 && len(res[0].Messages) == 1 {
+			got, _ = res[0].Messages[0].Values["v"].(string)
+		}
+		want := ""
+		if st.delivered < len(st.entries) {
+			want = st.entries[st.delivered]
+		}
+		l.m.ack()
+		w.acked()
+		if got != want {
+			return w.wrong("XREADGROUP %s > delivered %q, the next undelivered acknowledged entry is %q", l.key, got, want)
+		}
+		return nil
+	default:
+		if len(st.pel) == 0 {
+			w.acked()
+			return nil
+		}
+		v := st.pel[w.r.IntN(len(st.pel))]
+		id := l.ids[v]
+		l.m.begin(func(s streamState) streamState {
+			if i := sort.SearchStrings(s.pel, v); i < len(s.pel) && s.pel[i] == v {
+				s.pel = append(s.pel[:i], s.pel[i+1:]...)
+			}
+			return s
+		})
+		n, err := w.c.XAck(ctx, l.key, "g", id).Result()
+		if err := w.reply("XACK", err); err != nil {
+			return err
+		}
+		l.m.ack()
+		w.acked()
+		if n != 1 {
+			return w.wrong("XACK %s g %s (%s) acknowledged %d entries, want 1", l.key, id, v, n)
+		}
+		return nil
+	}
+	l.m.ack()
+	w.acked()
+	return nil
+}
+
+func (l *streamLoad) check(ctx context.Context, c *redis.Client, _ time.Time) []error {
+	var a streamState
+	msgs, err := c.XRange(ctx, l.key, "-", "+").Result()
+	if err != nil {
+		return []error{fmt.Errorf("XRANGE %s: %v", l.key, err)}
+	}
+	byID := map[string]string{}
+	for _, m := range msgs {
+		v, _ := m.Values["v"].(string)
+		a.entries = append(a.entries, v)
+		byID[m.ID] = v
+		l.ids[v] = m.ID
+	}
+	groups, err := c.XInfoGroups(ctx, l.key).Result()
+	if err != nil && !strings.Contains(err.Error(), "no such key") {
+		return []error{fmt.Errorf("XINFO GROUPS %s: %v", l.key, err)}
+	}
+	for _, g := range groups {
+		if g.Name != "g" {
+			continue
+		}
+		a.ok = true
+		for i, m := range msgs {
+			if m.ID == g.LastDeliveredID {
+				a.delivered = i + 1
+			}
+		}
+		pend, err := c.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: l.key, Group: "g", Start: "-", End: "+", Count: 10000}).Result()
+		if err != nil {
+			return []error{fmt.Errorf("XPENDING %s: %v", l.key, err)}
+		}
+		for _, p := range pend {
+			a.pel = sortedInsert(a.pel, byID[p.ID])
+		}
+	}
+	if !a.ok {
+		a = streamState{}
+	}
+	if err := l.m.resolve(a); err != nil {
+		return []error{fmt.Errorf("stream %s: %v", l.key, err)}
+	}
+	return nil
 }
