@@ -74,7 +74,7 @@ func crashLoop(t *testing.T, mode string, iters, nworkers int) {
 	}
 	record(t, "crashloop", map[string]any{
 		"fsync": mode, "iterations": iters, "workers": nworkers,
-		"acked": h.cnt.ops.Load(), "sent": h.cnt.sent.Load(), "lost": h.cnt.lost.Load(),
+		"acked": h.cnt.ops.Load(), "sent": h.cnt.sent.Load(), "lost": h.cnt.lost.Load(), "acked_by_type": h.byType(),
 		"error_replies": h.cnt.errs.Load(), "checks": h.cnt.checked.Load(),
 		"faults": faults, "caught": caught, "log_errors": logErrs,
 		"seconds": int(time.Since(start).Seconds()),

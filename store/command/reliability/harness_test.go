@@ -81,7 +81,7 @@ func (h *harness) runWorkers(ctx context.Context) func() {
 			defer w.c.Close()
 			defer w.c2.Close()
 			for ctx.Err() == nil {
-				if err := w.pick().step(ctx, w); err != nil {
+				if err := w.step(ctx); err != nil {
 					if isNetErr(err) {
 						return
 					}
@@ -183,6 +183,17 @@ func logErrors(log string) []string {
 	for _, l := range strings.Split(log, "\n") {
 		if strings.Contains(l, "level=ERROR") || strings.Contains(l, "panic") || strings.Contains(l, "fatal error") || strings.Contains(l, "DATA RACE") {
 			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// byType sums the workers' acknowledged operations per workload.
+func (h *harness) byType() map[string]int64 {
+	out := map[string]int64{}
+	for _, w := range h.workers {
+		for i, n := range w.perLoad {
+			out[workloads[i].name] += n
 		}
 	}
 	return out

@@ -44,21 +44,24 @@ var workloads = []struct {
 	{"blocking", 1, newBlocking},
 	{"bulk", 1, newBulk},
 	{"stream", 2, newStream},
+	{"eval", 1, newEval},
 }
 
 // worker is one client of the mixed load. Its keys start with its prefix,
 // so its model is exact; it sends one operation at a time.
 type worker struct {
-	id     int
-	prefix string
-	r      *rand.Rand
-	c      *redis.Client // main connection
-	c2     *redis.Client // second connection (blocking hand-offs)
-	h      *harness
-	loads  []workload
-	names  []string
-	total  int
-	seq    int64
+	id      int
+	prefix  string
+	r       *rand.Rand
+	c       *redis.Client // main connection
+	c2      *redis.Client // second connection (blocking hand-offs)
+	h       *harness
+	loads   []workload
+	names   []string
+	total   int
+	seq     int64
+	ackN    int64   // operations acknowledged
+	perLoad []int64 // operations acknowledged per workload
 }
 
 func newWorker(h *harness, id int) *worker {
@@ -68,19 +71,30 @@ func newWorker(h *harness, id int) *worker {
 		w.names = append(w.names, wl.name)
 		w.total += wl.weight
 	}
+	w.perLoad = make([]int64, len(workloads))
 	return w
 }
 
-// pick returns a workload at random by weight.
-func (w *worker) pick() workload {
+// pick returns the index of a workload chosen at random by weight.
+func (w *worker) pick() int {
 	n := w.r.IntN(w.total)
 	for i, wl := range workloads {
 		if n < wl.weight {
-			return w.loads[i]
+			return i
 		}
 		n -= wl.weight
 	}
-	return w.loads[0]
+	return 0
+}
+
+// step runs one operation of a random workload, counting its
+// acknowledgements per type.
+func (w *worker) step(ctx context.Context) error {
+	i := w.pick()
+	before := w.ackN
+	err := w.loads[i].step(ctx, w)
+	w.perLoad[i] += w.ackN - before
+	return err
 }
 
 func (w *worker) uniq() string {
@@ -90,7 +104,7 @@ func (w *worker) uniq() string {
 
 // sent and acked count operations for the report.
 func (w *worker) sent()  { w.h.cnt.sent.Add(1) }
-func (w *worker) acked() { w.h.cnt.ops.Add(1) }
+func (w *worker) acked() { w.h.cnt.ops.Add(1); w.ackN++ }
 
 // reply classifies a command's outcome: a network error stops the worker
 // (the server is being killed), an error reply is a failure of the test.
@@ -1060,6 +1074,83 @@ func (l *streamLoad) check(ctx context.Context, c *redis.Client, _ time.Time) []
 	}
 	if err := l.m.resolve(a); err != nil {
 		return []error{fmt.Errorf("stream %s: %v", l.key, err)}
+	}
+	return nil
+}
+
+// --- EVAL: a script that INCRs a counter, RPUSHes it and HSETs it, on
+// keys of different shards, all or nothing. Servers without scripting
+// (EVAL an unknown command) skip it, so it starts counting by itself once
+// Lua lands. ---
+
+const evalScript = `local n = redis.call('INCR', KEYS[1])
+redis.call('RPUSH', KEYS[2], n)
+redis.call('HSET', KEYS[3], 'n', n)
+return n`
+
+type evalLoad struct {
+	keys        []string
+	unsupported bool
+	m           *tracked[int64]
+}
+
+func newEval(p string) workload {
+	return &evalLoad{keys: []string{p + "ea", p + "el", p + "eh"}, m: &tracked[int64]{
+		clone: func(n int64) int64 { return n },
+		equal: func(a, b int64) bool { return a == b },
+		show:  func(n int64) string { return strconv.FormatInt(n, 10) },
+	}}
+}
+
+func (l *evalLoad) step(ctx context.Context, w *worker) error {
+	if l.unsupported {
+		return nil
+	}
+	w.sent()
+	l.m.begin(func(n int64) int64 { return n + 1 })
+	got, err := w.c.Eval(ctx, evalScript, l.keys).Int64()
+	if err != nil && strings.Contains(err.Error(), "unknown command") {
+		l.unsupported = true
+		l.m.abandon()
+		return nil
+	}
+	if err := w.reply("EVAL", err); err != nil {
+		return err
+	}
+	l.m.ack()
+	w.acked()
+	if got != l.m.acked {
+		return w.wrong("EVAL returned %d, acknowledged scripts %d", got, l.m.acked)
+	}
+	return nil
+}
+
+func (l *evalLoad) check(ctx context.Context, c *redis.Client, _ time.Time) []error {
+	p := c.Pipeline()
+	a := p.Get(ctx, l.keys[0])
+	ln := p.LLen(ctx, l.keys[1])
+	last := p.LIndex(ctx, l.keys[1], -1)
+	h := p.HGet(ctx, l.keys[2], "n")
+	_, _ = p.Exec(ctx)
+	num := func(cmd *redis.StringCmd) int64 {
+		n, err := cmd.Int64()
+		if errors.Is(err, redis.Nil) {
+			return 0
+		}
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	vals := []int64{num(a), ln.Val(), num(last), num(h)}
+	for _, v := range vals[1:] {
+		if v != vals[0] {
+			l.m.adopt(vals[0])
+			return []error{fmt.Errorf("script half applied: %v = %v (acknowledged %d)", l.keys, vals, l.m.acked)}
+		}
+	}
+	if err := l.m.resolve(vals[0]); err != nil {
+		return []error{fmt.Errorf("scripts on %s...: %v", l.keys[0], err)}
 	}
 	return nil
 }
