@@ -17,13 +17,28 @@ import (
 	"github.com/diskdb/diskdb/store/command/testkit"
 )
 
-// smallFS mounts a size-limited tmpfs for the test and unmounts it at the
-// end; the test is skipped where mounting is not permitted.
-func smallFS(t *testing.T, size string) string {
+// smallFS mounts a size-limited filesystem for the test (a tmpfs, or an
+// ext4 image on a loop device) and unmounts it at the end; the test is
+// skipped where mounting is not permitted.
+func smallFS(t *testing.T, kind, size string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a %s tmpfs here (needs root and mount permission): %v %s", size, err, strings.TrimSpace(string(out)))
+	var cmd *exec.Cmd
+	switch kind {
+	case "tmpfs":
+		cmd = exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir)
+	case "ext4":
+		img := filepath.Join(t.TempDir(), "fs.img")
+		if out, err := exec.Command("truncate", "-s", size, img).CombinedOutput(); err != nil {
+			t.Skipf("truncate: %v %s", err, out)
+		}
+		if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
+			t.Skipf("mkfs.ext4 not usable here: %v %s", err, out)
+		}
+		cmd = exec.Command("mount", "-o", "loop", img, dir)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a %s %s here (needs root and mount permission): %v %s", size, kind, err, strings.TrimSpace(string(out)))
 	}
 	t.Cleanup(func() {
 		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
@@ -47,11 +62,17 @@ func freeBytes(dir string) int64 {
 // RocksDB deleted) writes resume without a restart; after a kill -9 on top
 // everything acknowledged is still there.
 func TestFullDisk(t *testing.T) {
+	for _, kind := range []string{"tmpfs", "ext4"} {
+		t.Run(kind, func(t *testing.T) { fullDisk(t, kind) })
+	}
+}
+
+func fullDisk(t *testing.T, kind string) {
 	size := os.Getenv("RELIABILITY_FULLDISK_SIZE")
 	if size == "" {
-		size = "64m"
+		size = "64M"
 	}
-	mnt := smallFS(t, size)
+	mnt := smallFS(t, kind, size)
 	filler := filepath.Join(mnt, "filler")
 	if err := os.WriteFile(filler, make([]byte, 16<<20), 0o644); err != nil {
 		t.Fatal(err)
@@ -190,7 +211,7 @@ func TestFullDisk(t *testing.T) {
 	c = c2
 	check("after kill -9 and restart")
 	record(t, "fulldisk", map[string]any{
-		"fs": "tmpfs " + size, "acked": len(acked), "first_error": firstErr.Error(), "error_replies": errs,
+		"fs": kind + " " + size, "acked": len(acked), "first_error": firstErr.Error(), "error_replies": errs,
 		"resumed_after_ms": resumed.Sub(freed).Milliseconds(), "lost": 0,
 	})
 }
