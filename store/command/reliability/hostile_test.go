@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -363,6 +364,18 @@ func TestHostileNonReader(t *testing.T) {
 // server's descriptors come back down.
 func TestHostileTenThousandConnections(t *testing.T) {
 	const n = 10000
+	// This process needs n descriptors, and the server inherits the limit
+	// set here (an explicit Setrlimit is what children get); root may raise
+	// the hard limit too. prlimit below raises the server's own besides.
+	var lim syscall.Rlimit
+	// (Always set it: Go raises its own soft limit at start but restores the
+	// original for the processes it starts unless the limit was set.)
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
+		want := syscall.Rlimit{Cur: max(lim.Cur, n+2000), Max: max(lim.Max, n+2000)}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want); err != nil {
+			t.Skipf("RLIMIT_NOFILE is %d/%d and cannot be raised to %d: %v", lim.Cur, lim.Max, n+2000, err)
+		}
+	}
 	s := testkit.Start(t, "--loglevel", "notice", "--maxclients", strconv.Itoa(n+100))
 	pid := serverPID(t, s.Addr)
 	if out, err := exec.Command("prlimit", "--pid", strconv.Itoa(pid), "--nofile="+strconv.Itoa(n+2000)+":"+strconv.Itoa(n+2000)).CombinedOutput(); err != nil {
