@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -210,10 +211,85 @@ func fullDisk(t *testing.T, kind string) {
 	defer c2.Close()
 	c = c2
 	check("after kill -9 and restart")
+
+	// Full again, and killed while full: a start on the full disk must
+	// either serve or exit with a clear error (RocksDB needs room to
+	// open); once space is freed it starts with everything acknowledged.
+	filler2 := filepath.Join(mnt, "filler2")
+	if err := os.WriteFile(filler2, make([]byte, 8<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refilled := 0
+	for j := 0; j < 5000; j++ {
+		k := fmt.Sprintf("again:%05d", j)
+		if err := c.Set(ctx, k, val(k), 0).Err(); err != nil {
+			if isNetErr(err) {
+				t.Fatalf("SET on the refilled disk: %v", err)
+			}
+			break
+		}
+		acked[k] = val(k)
+		refilled++
+	}
+	s.Kill()
+	startFull := startOnFullDisk(t, s)
+	if err := os.Remove(filler2); err != nil {
+		t.Fatal(err)
+	}
+	s.Restart()
+	c3 := newClient(s.Addr, 15*time.Second)
+	defer c3.Close()
+	c = c3
+	check("after a kill -9 on a full disk and a restart once space was freed")
+	t.Logf("refilled with %d more SETs, killed; start on the full disk: %s", refilled, startFull)
 	record(t, "fulldisk", map[string]any{
 		"fs": kind + " " + size, "acked": len(acked), "first_error": firstErr.Error(), "error_replies": errs,
-		"resumed_after_ms": resumed.Sub(freed).Milliseconds(), "lost": 0,
+		"resumed_after_ms": resumed.Sub(freed).Milliseconds(), "lost": 0, "start_on_full_disk": startFull,
 	})
+}
+
+// startOnFullDisk starts the server binary on s's directory while the disk
+// is full and reports what happened: it must serve or exit with an error
+// message, within 20 s, never hang or die on a signal.
+func startOnFullDisk(t *testing.T, s *testkit.Server) string {
+	t.Helper()
+	port := testkit.FreePort(t)
+	cmd := exec.Command(testkit.Binary(t), "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", s.Dir, "--loglevel", "notice")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && ee.Exited() && strings.Contains(out.String(), "No space left") {
+				return "exited " + strconv.Itoa(ee.ExitCode()) + ": " + lastLine(out.String())
+			}
+			t.Fatalf("start on a full disk ended badly (%v):\n%s", err, out.String())
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			t.Fatalf("start on a full disk neither served nor exited in 20 s:\n%s", out.String())
+		case <-time.After(100 * time.Millisecond):
+			c := newClient("127.0.0.1:"+strconv.Itoa(port), 2*time.Second)
+			err := c.Ping(context.Background()).Err()
+			c.Close()
+			if err == nil {
+				_ = cmd.Process.Kill()
+				<-done
+				return "served (read-only until space is freed)"
+			}
+		}
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 // tail returns the last lines of a server log.

@@ -198,3 +198,11 @@ func (h *harness) byType() map[string]int64 {
 	}
 	return out
 }
+
+// quietLogger drops go-redis's own log lines ("failed to dial"): the
+// harnesses kill servers on purpose and report what matters themselves.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+func init() { redis.SetLogger(quietLogger{}) }
