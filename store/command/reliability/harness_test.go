@@ -206,3 +206,11 @@ type quietLogger struct{}
 func (quietLogger) Printf(context.Context, string, ...any) {}
 
 func init() { redis.SetLogger(quietLogger{}) }
+
+// skipShort skips the timed harnesses in -short runs (make test-short);
+// make test runs their short versions.
+func skipShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timed harness: skipped in -short")
+	}
+}

@@ -165,6 +165,7 @@ func sample(ctx context.Context, pid int, every time.Duration, sm *sampler) {
 // runs minutes) while a well-behaved client checks its answers: the server
 // never crashes, its RSS stays bounded, the good client's data is exact.
 func TestHostileFuzzNet(t *testing.T) {
+	skipShort(t)
 	dur := envDur("RELIABILITY_FUZZ_DURATION", 20*time.Second)
 	conns := envInt("RELIABILITY_FUZZ_CONNS", 32)
 	s := testkit.Start(t, "--loglevel", "notice")
@@ -200,6 +201,7 @@ func TestHostileFuzzNet(t *testing.T) {
 // second: the server keeps serving a well-behaved client at normal speed,
 // and the slow commands complete correctly.
 func TestHostileSlowloris(t *testing.T) {
+	skipShort(t)
 	dur := envDur("RELIABILITY_SLOWLORIS_DURATION", 6*time.Second)
 	const slow = 200
 	s := testkit.Start(t, "--loglevel", "notice")
@@ -274,6 +276,7 @@ func TestHostileSlowloris(t *testing.T) {
 // Output buffer limits are not this harness's to enforce: it fails only if
 // the server dies or stops serving others, and reports the growth.
 func TestHostileNonReader(t *testing.T) {
+	skipShort(t)
 	dur := envDur("RELIABILITY_NONREADER_DURATION", 3*time.Second)
 	s := testkit.Start(t, "--loglevel", "notice")
 	pid := serverPID(t, s.Addr)

@@ -36,6 +36,7 @@ type soakRow struct {
 // back to their start level once the load stops; every acknowledged write
 // is checked at the end.
 func TestSoak(t *testing.T) {
+	skipShort(t)
 	dur := envDur("RELIABILITY_SOAK_DURATION", 30*time.Second)
 	every := envDur("RELIABILITY_SOAK_EVERY", 5*time.Second)
 	s := testkit.Start(t, "--loglevel", "notice")
