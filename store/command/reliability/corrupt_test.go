@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -272,4 +273,59 @@ func TestCorruptWALTailIsDetected(t *testing.T) {
 		t.Errorf("SET after recovery: %v", err)
 	}
 	record(t, "corrupt-wal", map[string]any{"keys": n, "recovered": got, "lost_records": n - got, "reported": reports})
+}
+
+// TestCorruptSSTFooterIsRefused damages the end of the largest SST file
+// (index, filter and footer blocks, read when the file is opened): the
+// server must refuse to start with an error naming the corruption, or start
+// and refuse the reads, never serve a wrong value or report a key absent.
+func TestCorruptSSTFooterIsRefused(t *testing.T) {
+	const n, size = 6000, 600
+	s := testkit.Start(t, "--loglevel", "notice", "--write-buffer-size", "1mb")
+	c := newClient(s.Addr, 10*time.Second)
+	keys := writeKeys(t, c, n, size)
+	c.Close()
+	s.Stop()
+	ssts := filesBySize(t, s.Dir, ".sst")
+	st, _ := os.Stat(ssts[0])
+	flip(t, ssts[0], st.Size()-200, 16)
+	port := testkit.FreePort(t)
+	cmd := exec.Command(testkit.Binary(t), "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", s.Dir, "--loglevel", "notice")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-done
+	}()
+	outcome := ""
+	for deadline := time.Now().Add(20 * time.Second); outcome == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		select {
+		case err := <-done:
+			done <- err
+			if !strings.Contains(out.String(), "orruption") {
+				t.Fatalf("server exited (%v) without naming the corruption:\n%s", err, out.String())
+			}
+			outcome = "refused to start: " + lastLine(out.String())
+		default:
+			cc := newClient("127.0.0.1:"+strconv.Itoa(port), 5*time.Second)
+			if cc.Ping(context.Background()).Err() == nil {
+				ok, refused, missing, _ := readBack(t, cc, keys, size)
+				if len(missing) > 0 {
+					t.Errorf("%d keys read as absent after the SST footers were damaged", len(missing))
+				}
+				outcome = fmt.Sprintf("started: %d keys served, %d refused", ok, refused)
+			}
+			cc.Close()
+		}
+	}
+	if outcome == "" {
+		t.Fatalf("server neither served nor exited in 20 s:\n%s", out.String())
+	}
+	t.Logf("SST footers damaged: %s", outcome)
+	record(t, "corrupt-sst-footer", map[string]any{"keys": n, "outcome": outcome})
 }
