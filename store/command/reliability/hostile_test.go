@@ -271,33 +271,36 @@ func TestHostileSlowloris(t *testing.T) {
 }
 
 // TestHostileNonReader measures what a client that never reads its
-// replies costs the server: GETs of a 1 MiB value pipelined without
-// reading, and a subscriber that never reads while a publisher floods it.
-// Output buffer limits are not this harness's to enforce: it fails only if
-// the server dies or stops serving others, and reports the growth.
+// replies costs the server, each case on a fresh server: GETs of a 1 MiB
+// value pipelined without reading, and a subscriber that never reads while
+// a publisher floods it. Output buffer limits are not this harness's to
+// enforce: it fails only if the server dies or stops serving others, and
+// reports the growth, and the RSS and Go heap 3 s after the client is gone.
 func TestHostileNonReader(t *testing.T) {
 	skipShort(t)
 	dur := envDur("RELIABILITY_NONREADER_DURATION", 3*time.Second)
-	s := testkit.Start(t, "--loglevel", "notice")
-	pid := serverPID(t, s.Addr)
-	ctx := context.Background()
-	c := newClient(s.Addr, 10*time.Second)
-	defer c.Close()
-	big := strings.Repeat("b", 1<<20)
-	if err := c.Set(ctx, "big", big, 0).Err(); err != nil {
-		t.Fatal(err)
-	}
-	rss0, _ := procStat(pid)
 	// The machine is shared: a server whose memory grows without bound is
 	// stopped at this size (the growth is the finding).
 	const rssCap = 1536 << 20
-
-	measure := func(name string, open func(net.Conn), flood func(context.Context)) (int64, int64) {
+	ctx := context.Background()
+	type result struct {
+		sent, start, max, after, heapAfter int64
+		capped                             time.Duration
+	}
+	run := func(t *testing.T, name string, open func(net.Conn), flood func(context.Context, string)) result {
+		s := testkit.Start(t, "--loglevel", "notice")
+		pid := serverPID(t, s.Addr)
+		c := newClient(s.Addr, 10*time.Second)
+		defer c.Close()
+		if err := c.Set(ctx, "big", strings.Repeat("b", 1<<20), 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		var r result
+		r.start, _ = procStat(pid)
 		nc, err := net.Dial("tcp", s.Addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer nc.Close()
 		if tc, ok := nc.(*net.TCPConn); ok {
 			_ = tc.SetReadBuffer(4096) // keep the kernel from absorbing much
 		}
@@ -305,45 +308,57 @@ func TestHostileNonReader(t *testing.T) {
 		fctx, cancel := context.WithTimeout(ctx, dur)
 		defer cancel()
 		var sent atomic.Int64
+		var wg sync.WaitGroup
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			if flood != nil {
-				flood(fctx)
+				flood(fctx, s.Addr)
+				return
 			}
-		}()
-		go func() {
 			frame := testkit.Encode("GET", "big")
-			for fctx.Err() == nil && flood == nil {
+			for fctx.Err() == nil {
 				_ = nc.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
 				if _, err := nc.Write(frame); err == nil {
 					sent.Add(1)
 				}
 			}
 		}()
-		var maxRSS int64
+		t0 := time.Now()
 		for fctx.Err() == nil {
 			rss, _ := procStat(pid)
-			maxRSS = max(maxRSS, rss)
+			r.max = max(r.max, rss)
 			if rss > rssCap {
-				t.Logf("%s: server RSS passed %d MiB after %v: its memory is not bounded; stopping the flood", name, rssCap>>20, dur-time.Until(deadline(fctx)))
+				r.capped = time.Since(t0)
+				t.Logf("%s: server RSS passed %d MiB after %v: its memory is not bounded; stopping", name, rssCap>>20, r.capped.Round(time.Millisecond))
 				cancel()
 				break
 			}
-			// Others are served meanwhile.
-			t0 := time.Now()
-			if err := c.Ping(ctx).Err(); err != nil || time.Since(t0) > 2*time.Second {
-				t.Errorf("%s: PING from another client: %v after %v", name, err, time.Since(t0))
+			t1 := time.Now()
+			if err := c.Ping(ctx).Err(); err != nil || time.Since(t1) > 2*time.Second {
+				t.Errorf("%s: PING from another client: %v after %v", name, err, time.Since(t1))
 			}
-			time.Sleep(200 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
-		t.Logf("%s for %v: %d requests written; server RSS %d MiB → max %d MiB", name, dur, sent.Load(), rss0>>20, maxRSS>>20)
-		return sent.Load(), maxRSS
+		wg.Wait()
+		nc.Close()
+		time.Sleep(3 * time.Second)
+		r.after, _ = procStat(pid)
+		r.heapAfter, _ = strconv.ParseInt(info(c, "memory", "used_memory"), 10, 64)
+		r.sent = sent.Load()
+		if s.Exited() {
+			t.Fatalf("server died:\n%s", tail(s.Logs()))
+		}
+		t.Logf("%s for %v: %d requests written; server RSS %d MiB → max %d MiB; 3 s after the client left: RSS %d MiB, Go heap %d MiB",
+			name, dur, r.sent, r.start>>20, r.max>>20, r.after>>20, r.heapAfter>>20)
+		return r
 	}
-	getSent, getRSS := measure("pipelined GET of 1 MiB, never read", func(net.Conn) {}, nil)
+	get := run(t, "pipelined GET of 1 MiB, never read", func(net.Conn) {}, nil)
 	var published atomic.Int64
-	_, subRSS := measure("subscriber never reads, publisher floods 64 KiB messages", func(nc net.Conn) {
+	sub := run(t, "subscriber never reads, publisher floods 64 KiB messages", func(nc net.Conn) {
 		_, _ = nc.Write(testkit.Encode("SUBSCRIBE", "flood"))
-	}, func(fctx context.Context) {
-		p := newClient(s.Addr, 5*time.Second)
+	}, func(fctx context.Context, addr string) {
+		p := newClient(addr, 5*time.Second)
 		defer p.Close()
 		msg := strings.Repeat("p", 64<<10)
 		for fctx.Err() == nil {
@@ -354,11 +369,16 @@ func TestHostileNonReader(t *testing.T) {
 		}
 	})
 	t.Logf("published %d × 64 KiB = %d MiB to the non-reading subscriber", published.Load(), published.Load()>>4)
-	if s.Exited() {
-		t.Fatalf("server died:\n%s", tail(s.Logs()))
-	}
-	record(t, "nonreader", map[string]any{"seconds": dur.Seconds(), "rss_start_mib": rss0 >> 20, "get_requests": getSent, "get_rss_max_mib": getRSS >> 20,
-		"published_mib": published.Load() >> 4, "sub_rss_max_mib": subRSS >> 20})
+	record(t, "nonreader", map[string]any{"seconds": dur.Seconds(),
+		"get_requests": get.sent, "get_rss_start_mib": get.start >> 20, "get_rss_max_mib": get.max >> 20, "get_capped_ms": get.capped.Milliseconds(),
+		"get_rss_after_mib": get.after >> 20, "get_heap_after_mib": get.heapAfter >> 20,
+		"published_mib": published.Load() >> 4, "sub_rss_start_mib": sub.start >> 20, "sub_rss_max_mib": sub.max >> 20, "sub_capped_ms": sub.capped.Milliseconds(),
+		"sub_rss_after_mib": sub.after >> 20, "sub_heap_after_mib": sub.heapAfter >> 20})
+}
+
+func deadline(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
 }
 
 // TestHostileTenThousandConnections holds 10 000 connections open (each
@@ -450,11 +470,6 @@ func TestHostileTenThousandConnections(t *testing.T) {
 	}
 	record(t, "connections", map[string]any{"conns": n, "failed": failed.Load(), "open_ms": opened.Milliseconds(), "rss_before_mib": rss0 >> 20, "rss_open_mib": rss1 >> 20,
 		"fds_before": fds0, "fds_open": fds1, "fds_after": fds2, "good_ops": h.cnt.ops.Load(), "lost": h.cnt.lost.Load()})
-}
-
-func deadline(ctx context.Context) time.Time {
-	d, _ := ctx.Deadline()
-	return d
 }
 
 // fuzzers are connections sending fuzzFrame until ctx ends, reconnecting
