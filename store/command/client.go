@@ -172,6 +172,13 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 	// for it has handed its replies over; closing is the batch's until then.
 	cl.mu.Lock()
 	busy = cl.inflight
+	if !busy && len(cl.ready) > 0 {
+		// The batch handed off above may already have completed (its
+		// Wake is on the way): send its replies now, before a close it
+		// asked for (QUIT) drops them.
+		cl.wout = append(cl.wout, cl.ready...)
+		cl.ready = cl.ready[:0]
+	}
 	cl.mu.Unlock()
 	return cl.wout, !busy && cl.closing
 }

@@ -216,7 +216,8 @@ func fullDisk(t *testing.T, kind string) {
 	// either serve or exit with a clear error (RocksDB needs room to
 	// open); once space is freed it starts with everything acknowledged.
 	filler2 := filepath.Join(mnt, "filler2")
-	if err := os.WriteFile(filler2, make([]byte, 8<<20), 0o644); err != nil {
+	// 16 MiB: the start after the kill replays the WAL into an SST file.
+	if err := os.WriteFile(filler2, make([]byte, 16<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	refilled := 0

@@ -214,3 +214,20 @@ func skipShort(t *testing.T) {
 		t.Skip("timed harness: skipped in -short")
 	}
 }
+
+// procSockets counts a process's open sockets (its other descriptors are
+// RocksDB's table files, WAL and logs, whose number follows the data).
+func procSockets(pid int) int {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range ents {
+		if l, err := os.Readlink(dir + "/" + e.Name()); err == nil && strings.HasPrefix(l, "socket:") {
+			n++
+		}
+	}
+	return n
+}

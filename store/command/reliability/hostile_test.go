@@ -289,17 +289,24 @@ func TestHostileNonReader(t *testing.T) {
 	// The machine is shared: a server whose memory grows without bound is
 	// stopped at this size (the growth is the finding).
 	const rssCap = 1536 << 20
+	// The value the non-reader GETs: 1 MiB in the long run, 64 KiB in the
+	// short one (the growth goes on after the client is gone: keep make
+	// test light on a shared machine).
+	bigSize := 64 << 10
+	if dur >= 10*time.Second {
+		bigSize = 1 << 20
+	}
 	ctx := context.Background()
 	type result struct {
 		sent, start, max, after, heapAfter int64
-		capped                             time.Duration
+		capped, worstPing                  time.Duration
 	}
 	run := func(t *testing.T, name string, open func(net.Conn), flood func(context.Context, string)) result {
 		s := testkit.Start(t, "--loglevel", "notice")
 		pid := serverPID(t, s.Addr)
 		c := newClient(s.Addr, 10*time.Second)
 		defer c.Close()
-		if err := c.Set(ctx, "big", strings.Repeat("b", 1<<20), 0).Err(); err != nil {
+		if err := c.Set(ctx, "big", strings.Repeat("b", bigSize), 0).Err(); err != nil {
 			t.Fatal(err)
 		}
 		var r result
@@ -342,9 +349,10 @@ func TestHostileNonReader(t *testing.T) {
 				break
 			}
 			t1 := time.Now()
-			if err := c.Ping(ctx).Err(); err != nil || time.Since(t1) > 2*time.Second {
-				t.Errorf("%s: PING from another client: %v after %v", name, err, time.Since(t1))
+			if err := c.Ping(ctx).Err(); err != nil {
+				t.Errorf("%s: PING from another client: %v", name, err)
 			}
+			r.worstPing = max(r.worstPing, time.Since(t1))
 			time.Sleep(100 * time.Millisecond)
 		}
 		wg.Wait()
@@ -356,11 +364,11 @@ func TestHostileNonReader(t *testing.T) {
 		if s.Exited() {
 			t.Fatalf("server died:\n%s", tail(s.Logs()))
 		}
-		t.Logf("%s for %v: %d requests written; server RSS %d MiB → max %d MiB; 3 s after the client left: RSS %d MiB, Go heap %d MiB",
-			name, dur, r.sent, r.start>>20, r.max>>20, r.after>>20, r.heapAfter>>20)
+		t.Logf("%s for %v: %d requests written; server RSS %d MiB → max %d MiB; another client's worst PING %v; 3 s after the client left: RSS %d MiB, Go heap %d MiB",
+			name, dur, r.sent, r.start>>20, r.max>>20, r.worstPing.Round(time.Millisecond), r.after>>20, r.heapAfter>>20)
 		return r
 	}
-	get := run(t, "pipelined GET of 1 MiB, never read", func(net.Conn) {}, nil)
+	get := run(t, fmt.Sprintf("pipelined GET of %d KiB, never read", bigSize>>10), func(net.Conn) {}, nil)
 	var published atomic.Int64
 	sub := run(t, "subscriber never reads, publisher floods 64 KiB messages", func(nc net.Conn) {
 		_, _ = nc.Write(testkit.Encode("SUBSCRIBE", "flood"))
@@ -377,7 +385,7 @@ func TestHostileNonReader(t *testing.T) {
 	})
 	t.Logf("published %d × 64 KiB = %d MiB to the non-reading subscriber", published.Load(), published.Load()>>4)
 	record(t, "nonreader", map[string]any{"seconds": dur.Seconds(),
-		"get_requests": get.sent, "get_rss_start_mib": get.start >> 20, "get_rss_max_mib": get.max >> 20, "get_capped_ms": get.capped.Milliseconds(),
+		"get_value_kib": bigSize >> 10, "get_requests": get.sent, "get_worst_ping_ms": get.worstPing.Milliseconds(), "sub_worst_ping_ms": sub.worstPing.Milliseconds(), "get_rss_start_mib": get.start >> 20, "get_rss_max_mib": get.max >> 20, "get_capped_ms": get.capped.Milliseconds(),
 		"get_rss_after_mib": get.after >> 20, "get_heap_after_mib": get.heapAfter >> 20,
 		"published_mib": published.Load() >> 4, "sub_rss_start_mib": sub.start >> 20, "sub_rss_max_mib": sub.max >> 20, "sub_capped_ms": sub.capped.Milliseconds(),
 		"sub_rss_after_mib": sub.after >> 20, "sub_heap_after_mib": sub.heapAfter >> 20})

@@ -90,7 +90,7 @@ func TestServerUnderRaceDetector(t *testing.T) {
 // still get both replies and then be closed (by the Serve after the batch).
 func TestQUITAfterAnExecutorCommandCloses(t *testing.T) {
 	s := testkit.Start(t)
-	for i := 0; i < 50; i++ {
+	for i := 0; i < 300; i++ {
 		c, err := testkit.Dial(s.Addr)
 		if err != nil {
 			t.Fatal(err)
@@ -102,7 +102,7 @@ func TestQUITAfterAnExecutorCommandCloses(t *testing.T) {
 		b, err := io.ReadAll(c.R)
 		c.Close()
 		if err != nil || string(b) != "+OK\r\n+OK\r\n" {
-			t.Fatalf("SET, QUIT, GET pipelined: read %q, %v; want +OK +OK then EOF", b, err)
+			t.Fatalf("connection %d: SET, QUIT, GET pipelined: read %q, %v; want +OK +OK then EOF", i, b, err)
 		}
 	}
 }

@@ -22,6 +22,7 @@ type soakRow struct {
 	RSSMiB     int64
 	Goroutines int
 	FDs        int
+	Sockets    int
 	Clients    int
 	Acked      int64
 	Churned    int64
@@ -43,10 +44,9 @@ func TestSoak(t *testing.T) {
 	pid := serverPID(t, s.Addr)
 	mon := newClient(s.Addr, 10*time.Second)
 	defer mon.Close()
-	base := func() (g int, fds int) {
+	base := func() (g int, socks int) {
 		g, _ = strconv.Atoi(info(mon, "server", "go_goroutines"))
-		_, fds = procStat(pid)
-		return g, fds
+		return g, procSockets(pid)
 	}
 	g0, fd0 := base()
 
@@ -135,7 +135,7 @@ func TestSoak(t *testing.T) {
 		rss, fds := procStat(pid)
 		g, _ := strconv.Atoi(info(mon, "server", "go_goroutines"))
 		cl, _ := strconv.Atoi(info(mon, "clients", "connected_clients"))
-		rows = append(rows, soakRow{time.Since(start).Round(time.Second), rss >> 20, g, fds, cl, h.cnt.ops.Load(), churned.Load(), msgs.Load()})
+		rows = append(rows, soakRow{time.Since(start).Round(time.Second), rss >> 20, g, fds, procSockets(pid), cl, h.cnt.ops.Load(), churned.Load(), msgs.Load()})
 	}
 	take()
 	tick := time.NewTicker(every)
@@ -161,20 +161,20 @@ func TestSoak(t *testing.T) {
 	take()
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%8s %8s %10s %5s %7s %10s %8s %8s\n", "time", "RSS MiB", "goroutines", "fds", "clients", "acked ops", "churned", "pub/sub")
+	fmt.Fprintf(&b, "\n%8s %8s %10s %5s %7s %7s %10s %8s %8s\n", "time", "RSS MiB", "goroutines", "fds", "sockets", "clients", "acked ops", "churned", "pub/sub")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%8v %8d %10d %5d %7d %10d %8d %8d\n", r.At, r.RSSMiB, r.Goroutines, r.FDs, r.Clients, r.Acked, r.Churned, r.Messages)
+		fmt.Fprintf(&b, "%8v %8d %10d %5d %7d %7d %10d %8d %8d\n", r.At, r.RSSMiB, r.Goroutines, r.FDs, r.Sockets, r.Clients, r.Acked, r.Churned, r.Messages)
 	}
 	t.Logf("soak %v, sample every %v:%s", dur, every, b.String())
 	for _, l := range logErrors(s.Logs()) {
 		t.Errorf("server log: %s", l)
 	}
 	if g1 > g0+10 || fd1 > fd0+10 {
-		t.Errorf("after the load: %d goroutines (%d at the start), %d descriptors (%d at the start): a leak", g1, g0, fd1, fd0)
+		t.Errorf("after the load: %d goroutines (%d at the start), %d sockets (%d at the start): a leak", g1, g0, fd1, fd0)
 	}
 	if churned.Load() == 0 || msgs.Load() == 0 {
 		t.Errorf("churn %d connections, %d pub/sub messages: the load did not run", churned.Load(), msgs.Load())
 	}
 	record(t, "soak", map[string]any{"seconds": dur.Seconds(), "rows": rows, "acked": h.cnt.ops.Load(), "lost": h.cnt.lost.Load(),
-		"churned": churned.Load(), "messages": msgs.Load(), "goroutines_start": g0, "goroutines_end": g1, "fds_start": fd0, "fds_end": fd1})
+		"churned": churned.Load(), "messages": msgs.Load(), "goroutines_start": g0, "goroutines_end": g1, "sockets_start": fd0, "sockets_end": fd1})
 }
