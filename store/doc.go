@@ -14,7 +14,8 @@
 //	meta            db u8 · slot u16 · user key                  metadata record (below)
 //	default (sub)   id u64 · element key                         element value: hash field value,
 //	                                                              list element (key: index u64), set: empty,
-//	                                                              zset: score (memcomparable, 8 bytes)
+//	                                                              zset: score (memcomparable, 8 bytes),
+//	                                                              chunked string: chunk (key: index u32)
 //	score           id u64 · score (8) · member                  empty (zset order)
 //	stream          id u64 · ms u64 · seq u64                    entry: pairs uvarint · (len uvarint · bytes) × 2·pairs
 //	default (sub)   id u64 · 'g'|'c'|'p'|'q'|'n' · ...           stream groups, consumers, PEL (group-wide and
@@ -22,6 +23,7 @@
 //	expire          expire-ms u64 · db u8 · user key             empty: the active-expiry index
 //	sys             'c' · db u8 · slot u16                       u64: keys in (db, slot), for exact DBSIZE
 //	                'i'                                          u64: ids below it may have been handed out
+//	                'f' · library name                           FUNCTION LOAD library code (functions.go)
 //
 // Metadata record (meta CF value):
 //
@@ -29,7 +31,12 @@
 //	| type | flags | expire-ms u64        | body                                     |
 //	| u8   | u8    | (only if flags&1)    |                                          |
 //	+------+-------+----------------------+------------------------------------------+
-//	string:      body = the value itself (one Get serves GET)
+//	flags:       1 expire-ms follows, 2 chunked string (bits are never renumbered)
+//	string:      up to 16 KiB: body = the value itself (one Get serves GET);
+//	             longer (flags&2): body = id u64 · length u64, the value in `sub` as
+//	             4 KiB chunks keyed id · index u32, trailing zeros dropped, absent
+//	             chunks read as zeros (a sparse bitmap stores the chunks it touched;
+//	             store/string.go draws it). Bitmaps and HyperLogLogs are strings.
 //	json:        body = the document as canonical compact JSON text (store/json.go)
 //	collections: body = id u64 · count u64 · type tail (list: head u64 · tail u64;
 //	             stream: last, first and max-deleted ids, entries-added, groups,

@@ -115,6 +115,7 @@ type Engine struct {
 
 	shards []*shard
 	multi  sync.Mutex // orders multi-shard submissions (deadlock freedom)
+	txPool sync.Pool  // Txs of barrier tasks (executor.go)
 
 	idMu    sync.Mutex
 	nextID  uint64
@@ -147,6 +148,7 @@ type slotCount struct{ keys, expires int64 }
 type Stats struct {
 	ExpiredKeys    atomic.Int64
 	Commits        atomic.Int64
+	Entries        atomic.Int64 // records written to RocksDB (after coalescing)
 	CommitErrors   atomic.Int64
 	CacheHits      atomic.Int64
 	CacheMisses    atomic.Int64

@@ -230,7 +230,7 @@ func (b *barrier) arrive(s *shard) {
 		<-b.release
 		return
 	}
-	tx := newTx(s.e, b.shards)
+	tx := s.e.barrierTx(b.shards)
 	tx.startTask()
 	b.task.Run(tx)
 	var served []doneFunc
@@ -238,9 +238,22 @@ func (b *barrier) arrive(s *shard) {
 		served = tx.serveReady(nil)
 	}
 	err := tx.commit()
+	tx.shards = nil
+	s.e.txPool.Put(tx)
 	b.task.Done(err)
 	for _, d := range served {
 		d.Done(err)
 	}
 	close(b.release)
+}
+
+// barrierTx returns a Tx over shards from the pool: a fresh Tx costs
+// ~70 KB of overlay and batch buffers, too much for every script and
+// multi-shard command. A committed Tx holds no state but its buffers.
+func (e *Engine) barrierTx(shards []*shard) *Tx {
+	if tx, ok := e.txPool.Get().(*Tx); ok {
+		tx.shards = shards
+		return tx
+	}
+	return newTx(e, shards)
 }

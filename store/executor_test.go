@@ -374,3 +374,40 @@ func TestScoreEncodingOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedWritesOfAKeyCoalesce queues many SETs of one key into one
+// group: RocksDB receives the key once.
+func TestRepeatedWritesOfAKeyCoalesce(t *testing.T) {
+	e := openTest(t, Options{Shards: 1})
+	setString(t, e, 0, "hot", "0", 0) // the key exists: later SETs add no counter writes
+	before := e.Stats().Entries.Load()
+	const n = 300
+	tasks := make([]*fnTask, n)
+	for i := range tasks {
+		v := fmt.Sprint(i)
+		tasks[i] = newTask(func(tx *Tx) {
+			m, _, _ := tx.Lookup(0, []byte("hot"))
+			tx.SetString(0, []byte("hot"), []byte(v), 0, &m)
+		})
+	}
+	// Hold the shard with a slow task so the SETs queue up as one group.
+	gate := make(chan struct{})
+	block := newTask(func(tx *Tx) { <-gate })
+	e.Submit(0, block)
+	for _, task := range tasks {
+		e.Submit(0, task)
+	}
+	close(gate)
+	<-block.done
+	for _, task := range tasks {
+		if err := <-task.done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, _ := getString(t, e, 0, "hot"); v != fmt.Sprint(n-1) {
+		t.Fatalf("hot = %q, want the last write", v)
+	}
+	if got := e.Stats().Entries.Load() - before; got > 5 {
+		t.Fatalf("%d SETs of one key wrote %d records to RocksDB; want them coalesced", n, got)
+	}
+}

@@ -66,29 +66,46 @@ func (m *mergedIter) inRange(k []byte) bool {
 	return (m.lower == nil || bytes.Compare(k, m.lower) >= 0) && (m.upper == nil || bytes.Compare(k, m.upper) < 0)
 }
 
-// collectOverlay gathers the pending writes of cf inside the range.
+// collectOverlay gathers the pending writes of cf inside the range: the
+// latest state of each key, a later range delete turning it into a delete.
 func (m *mergedIter) collectOverlay(o *overlay, cf CF) {
-	for i := range o.ranges {
-		r := &o.ranges[i]
-		if r.cf == cf && (m.upper == nil || bytes.Compare(r.start, m.upper) < 0) && (m.lower == nil || bytes.Compare(r.end, m.lower) > 0) {
-			m.ranges = append(m.ranges, *r)
-		}
+	type point struct {
+		pos int
+		e   *ovEntry
 	}
-	o.each(cf, func(k, v []byte, del bool) {
-		if !m.inRange(k) {
+	var pts []point
+	o.pending(cf, m.lower, m.upper, func(pos int, e *ovEntry) {
+		if e.rng {
+			m.ranges = append(m.ranges, ovRange{start: e.key, end: e.val, pos: pos})
 			return
 		}
-		e := &o.entries[o.index[string(append([]byte{byte(cf)}, k...))]]
-		// A later range delete hides an earlier pending put.
+		pts = append(pts, point{pos, e})
+	})
+	sort.Slice(pts, func(i, j int) bool {
+		if c := bytes.Compare(pts[i].e.key, pts[j].e.key); c != 0 {
+			return c < 0
+		}
+		return pts[i].pos < pts[j].pos
+	})
+	for i, p := range pts {
+		if i+1 < len(pts) && bytes.Equal(p.e.key, pts[i+1].e.key) {
+			continue // a later write of the same key wins
+		}
+		del := p.e.del
 		for _, r := range m.ranges {
-			if r.seq > e.seq && bytes.Compare(k, r.start) >= 0 && bytes.Compare(k, r.end) < 0 {
+			if r.pos > p.pos && bytes.Compare(p.e.key, r.start) >= 0 && bytes.Compare(p.e.key, r.end) < 0 {
 				del = true
 				break
 			}
 		}
-		m.ov = append(m.ov, ovKV{k: k, v: v, del: del})
-	})
-	sort.Slice(m.ov, func(i, j int) bool { return bytes.Compare(m.ov[i].k, m.ov[j].k) < 0 })
+		m.ov = append(m.ov, ovKV{k: p.e.key, v: p.e.val, del: del})
+	}
+}
+
+// ovRange is a pending range delete and its place in the group's writes.
+type ovRange struct {
+	start, end []byte
+	pos        int
 }
 
 func (m *mergedIter) seekStart() {

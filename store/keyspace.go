@@ -105,7 +105,7 @@ func (tx *Tx) Copy(db int, src []byte, dstDB int, dst []byte, replace bool) (boo
 		tx.DeleteKey(dstDB, dst, &dm)
 	}
 	nm := m
-	if isCollection(m.Type) {
+	if m.hasElements() {
 		id, err := tx.NewID()
 		if err != nil {
 			return false, err
@@ -140,7 +140,7 @@ func (tx *Tx) FlushDB(db int) error {
 	lo, hi := dbBounds(db)
 	it := tx.newMergedIter(CFMeta, lo, hi, false)
 	for ; it.Valid(); it.Next() {
-		if m, ok := decodeMeta(it.Value()); ok && isCollection(m.Type) {
+		if m, ok := decodeMeta(it.Value()); ok && m.hasElements() {
 			for _, cf := range elementCFs(m.Type) {
 				p, e := idPrefix(m.ID), idPrefix(m.ID+1)
 				tx.delRange(cf, p[:], e[:])

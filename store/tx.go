@@ -81,7 +81,7 @@ func (tx *Tx) RefreshNow() { tx.now = time.Now().UnixMilli() }
 // Engine returns the engine the Tx belongs to.
 func (tx *Tx) Engine() *Engine { return tx.e }
 
-func (tx *Tx) clean() bool { return tx.w.empty() }
+func (tx *Tx) clean() bool { return tx.ov.empty() }
 
 func (tx *Tx) cacheFor(mk []byte) *hotCache {
 	if len(tx.shards) == 1 {
@@ -132,7 +132,6 @@ func (tx *Tx) get(cf CF, key []byte) ([]byte, bool, error) {
 }
 
 func (tx *Tx) put(cf CF, key, val []byte) {
-	tx.w.put(cf, key, val)
 	tx.ov.set(cf, key, val, false)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -141,7 +140,6 @@ func (tx *Tx) put(cf CF, key, val []byte) {
 }
 
 func (tx *Tx) del(cf CF, key []byte) {
-	tx.w.del(cf, key)
 	tx.ov.set(cf, key, nil, true)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -150,7 +148,6 @@ func (tx *Tx) del(cf CF, key []byte) {
 }
 
 func (tx *Tx) delRange(cf CF, start, end []byte) {
-	tx.w.delRange(cf, start, end)
 	tx.ov.setRange(cf, start, end)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -168,6 +165,8 @@ func (tx *Tx) writeOpts(final bool) *grocksdb.WriteOptions {
 // write commits the pending batch with wo and, on success, publishes it to
 // the caches and counters. The overlay is reset either way.
 func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
+	tx.w.reset()
+	tx.ov.serialize(&tx.w)
 	// Persist the key counts this batch changes.
 	for i := range tx.counts {
 		d := &tx.counts[i]
@@ -185,6 +184,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 		binary.BigEndian.PutUint64(v[8:], uint64(c.expires))
 		tx.w.put(CFSys, k[:], v[:])
 	}
+	tx.e.stats.Entries.Add(int64(tx.w.count))
 	wb := grocksdb.WriteBatchFrom(tx.w.data())
 	err := tx.e.db.Write(wo, wb)
 	wb.Destroy()
@@ -195,7 +195,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 		err = fmt.Errorf("ERR write to storage failed: %v", err)
 		// The caches hold only committed state; drop entries this batch
 		// touched in case a partial outcome is ever possible.
-		tx.ov.each(CFMeta, func(k, _ []byte, _ bool) { tx.cacheFor(k).del(k) })
+		tx.ov.latestMeta(func(k, _ []byte, _ bool) { tx.cacheFor(k).del(k) })
 	} else {
 		for _, db := range tx.flushDBs {
 			tx.e.counts[db] = [NumSlots]slotCount{}
@@ -215,7 +215,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 			tx.e.dbKeys[d.db].Add(d.keys)
 			tx.e.dbExpire[d.db].Add(d.expires)
 		}
-		tx.ov.each(CFMeta, func(k, v []byte, del bool) {
+		tx.ov.latestMeta(func(k, v []byte, del bool) {
 			c := tx.cacheFor(k)
 			if del {
 				c.put(k, nil)
@@ -259,12 +259,12 @@ func (tx *Tx) Rollback() bool {
 }
 
 // Dirty reports whether the Tx holds writes not yet committed.
-func (tx *Tx) Dirty() bool { return !tx.w.empty() }
+func (tx *Tx) Dirty() bool { return !tx.ov.empty() }
 
 // commit ends the group: writes what is pending (synced in always mode)
 // and returns the error every task of the group must report.
 func (tx *Tx) commit() error {
-	if tx.w.empty() {
+	if tx.ov.empty() {
 		return nil
 	}
 	return tx.write(tx.writeOpts(true))
@@ -398,7 +398,7 @@ func (tx *Tx) deleteKey(db int, key []byte, m *Meta, expired bool) {
 		tx.del(CFExpire, tx.k2)
 	}
 	tx.countKey(db, key, -1, -b2i(m.Expire != 0))
-	if isCollection(m.Type) {
+	if m.hasElements() {
 		tx.dropElements(m)
 	}
 	if expired {

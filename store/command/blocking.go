@@ -277,5 +277,18 @@ func (cl *Client) unblock(mode int) bool {
 	return true
 }
 
+func init() {
+	unblockers = append(unblockers, func(cl *Client, withError bool) bool {
+		if withError {
+			return cl.unblock(cancelError)
+		}
+		return cl.unblock(cancelTimeout)
+	})
+	resetHooks = append(resetHooks, func(cl *Client) {
+		cl.resetTransaction()
+		cl.unsubscribeAll()
+	})
+}
+
 // BlockedClients returns how many clients wait in blocking commands.
 func BlockedClients() int64 { return blockedClients.Load() }

@@ -386,6 +386,11 @@ func (cl *Client) classify(r *cmdRec) {
 		r.errMsg = "ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 		return
 	}
+	if busyScripts.Load() > 0 && spec.Flags&FlagAllowBusy == 0 {
+		// A script has run past busy-reply-threshold (lua_script.go).
+		r.errMsg = busyError()
+		return
+	}
 	r.db, r.resp3 = cl.db, cl.resp3
 	if cl.multi != nil && spec.Flags&flagMultiCtl == 0 {
 		if spec.Flags&FlagNoMulti != 0 {

@@ -534,7 +534,11 @@ func objectEncoding(c *Ctx, m *store.Meta) (string, error) {
 	cfg := c.S.cfg
 	switch m.Type {
 	case store.TypeString:
-		return stringEncoding(m.Body), nil
+		v, inline := m.InlineString()
+		if !inline {
+			return "raw", nil // chunked: far longer than embstr
+		}
+		return stringEncoding(v), nil
 	case store.TypeList:
 		return "quicklist", nil
 	case store.TypeStream:
@@ -639,8 +643,8 @@ func cmdObjectRefCount(c *Ctx) {
 	if !ok {
 		return
 	}
-	if m.Type == store.TypeString && len(m.Body) <= 20 {
-		n, isInt := proto.ParseInt(m.Body)
+	if v, inline := m.InlineString(); m.Type == store.TypeString && inline && len(v) <= 20 {
+		n, isInt := proto.ParseInt(v)
 		p := c.S.cfg.Get("maxmemory-policy")
 		shared := c.S.cfg.Int("maxmemory") == 0 ||
 			(p != "allkeys-lru" && p != "volatile-lru" && p != "allkeys-lfu" && p != "volatile-lfu")

@@ -179,13 +179,19 @@ func setGeneric(c *Ctx, key, val []byte, flags int, expire int64) (done, ok bool
 		c.StoreErr(err)
 		return false, false
 	}
+	start := len(c.Out)
 	if flags&setGet != 0 {
 		switch {
 		case found && m.Type != store.TypeString:
 			c.Err(errWrongType)
 			return false, false
 		case found:
-			c.Bulk(m.Body) // before the write reuses the read buffers
+			v, err := c.Tx.StringValue(&m)
+			if err != nil {
+				c.StoreErr(err)
+				return false, false
+			}
+			c.Bulk(v) // before the write reuses the read buffers
 		default:
 			c.Null()
 		}
@@ -200,7 +206,11 @@ func setGeneric(c *Ctx, key, val []byte, flags int, expire int64) (done, ok bool
 			expire = m.Expire
 		}
 	}
-	c.Tx.SetString(c.DB, key, val, expire, old)
+	if err := c.Tx.SetString(c.DB, key, val, expire, old); err != nil {
+		c.Out = c.Out[:start]
+		c.StoreErr(err)
+		return false, false
+	}
 	c.Tx.Notify(c.DB, "set", key)
 	if flags&setExpireFlags != 0 {
 		c.Tx.Notify(c.DB, "expire", key)
@@ -242,14 +252,24 @@ func cmdGetSet(c *Ctx) {
 		c.StoreErr(err)
 		return
 	}
+	start := len(c.Out)
 	var old *store.Meta
 	if found {
-		c.Bulk(m.Body)
+		v, err := c.Tx.StringValue(&m)
+		if err != nil {
+			c.StoreErr(err)
+			return
+		}
+		c.Bulk(v) // before the write reuses the read buffers
 		old = &m
 	} else {
 		c.Null()
 	}
-	c.Tx.SetString(c.DB, c.Args[1], c.Args[2], 0, old)
+	if err := c.Tx.SetString(c.DB, c.Args[1], c.Args[2], 0, old); err != nil {
+		c.Out = c.Out[:start] // the error replaces the reply
+		c.StoreErr(err)
+		return
+	}
 	c.Tx.Notify(c.DB, "set", c.Args[1])
 }
 
@@ -262,7 +282,12 @@ func cmdGetDel(c *Ctx) {
 	case !found:
 		c.Null()
 	default:
-		c.Bulk(m.Body)
+		v, err := c.Tx.StringValue(&m)
+		if err != nil {
+			c.StoreErr(err)
+			return
+		}
+		c.Bulk(v)
 		c.Tx.DeleteKey(c.DB, c.Args[1], &m)
 		c.Tx.Notify(c.DB, "del", c.Args[1])
 	}
@@ -292,7 +317,12 @@ func cmdGetEx(c *Ctx) {
 			return
 		}
 	}
-	c.Bulk(m.Body)
+	v, err := c.Tx.StringValue(&m)
+	if err != nil {
+		c.StoreErr(err)
+		return
+	}
+	c.Bulk(v)
 	switch {
 	case expArg != nil && at <= c.Tx.Now():
 		// Only EXAT/PXAT can name the past: the key goes at once.
@@ -353,12 +383,19 @@ func cmdIncrByFloat(c *Ctx) {
 	}
 	cur := ldZero(false)
 	if found {
-		v, ok := parseLongDouble(m.Body)
+		var v []byte
+		if m.StringLen() < ldMaxChars { // longer values are never numbers
+			if v, err = c.Tx.StringValue(&m); err != nil {
+				c.StoreErr(err)
+				return
+			}
+		}
+		f, ok := parseLongDouble(v)
 		if !ok {
 			c.Err(errNotFloat)
 			return
 		}
-		cur = v
+		cur = f
 	}
 	incr, ok := parseLongDouble(c.Args[2])
 	if !ok {
@@ -372,10 +409,13 @@ func cmdIncrByFloat(c *Ctx) {
 	}
 	var buf [64]byte
 	val := appendLongDouble(buf[:0], sum)
-	if found {
-		c.Tx.ReplaceString(c.DB, key, val, &m)
-	} else {
-		c.Tx.ReplaceString(c.DB, key, val, nil)
+	old := &m
+	if !found {
+		old = nil
+	}
+	if err := c.Tx.ReplaceString(c.DB, key, val, old); err != nil {
+		c.StoreErr(err)
+		return
 	}
 	c.Tx.Notify(c.DB, "incrbyfloat", key)
 	c.Bulk(val)
@@ -446,7 +486,10 @@ func msetAll(c *Ctx) bool {
 		if found {
 			old = &m
 		}
-		c.Tx.SetString(c.DB, c.Args[i], c.Args[i+1], 0, old)
+		if err := c.Tx.SetString(c.DB, c.Args[i], c.Args[i+1], 0, old); err != nil {
+			c.StoreErr(err)
+			return false
+		}
 		c.Tx.Notify(c.DB, "set", c.Args[i])
 	}
 	return true
@@ -474,12 +517,12 @@ func cmdAppend(c *Ctx) {
 
 // STRLEN key
 func cmdStrlen(c *Ctx) {
-	v, _, err := c.Tx.GetString(c.DB, c.Args[1])
+	n, err := c.Tx.StringLen(c.DB, c.Args[1])
 	if err != nil {
 		c.StoreErr(err)
 		return
 	}
-	c.Int(int64(len(v)))
+	c.Int(n)
 }
 
 // GETRANGE key start end (and SUBSTR, its old name)
@@ -492,20 +535,28 @@ func cmdGetRange(c *Ctx) {
 	if !ok {
 		return
 	}
-	v, _, err := c.Tx.GetString(c.DB, c.Args[1])
+	m, found, err := c.Tx.LookupType(c.DB, c.Args[1], store.TypeString)
 	if err != nil {
 		c.StoreErr(err)
 		return
 	}
-	c.Bulk(substring(v, start, end))
+	var v []byte
+	if found {
+		from, to := substringRange(m.StringLen(), start, end)
+		if v, err = c.Tx.StringSlice(&m, from, to); err != nil {
+			c.StoreErr(err)
+			return
+		}
+	}
+	c.Bulk(v)
 }
 
-// substring applies GETRANGE's index rules: negative indexes count from
-// the end, both ends are clamped, end is inclusive.
-func substring(v []byte, start, end int64) []byte {
-	n := int64(len(v))
+// substringRange applies GETRANGE's index rules to a string of n bytes:
+// negative indexes count from the end, both ends are clamped, end is
+// inclusive. It returns the byte range [from, to), empty when from == to.
+func substringRange(n, start, end int64) (from, to int64) {
 	if start < 0 && end < 0 && start > end {
-		return nil
+		return 0, 0
 	}
 	if start < 0 {
 		start += n
@@ -518,9 +569,9 @@ func substring(v []byte, start, end int64) []byte {
 		end = n - 1
 	}
 	if start > end || n == 0 {
-		return nil
+		return 0, 0
 	}
-	return v[start : end+1]
+	return start, end + 1
 }
 
 // SETRANGE key offset value
@@ -547,8 +598,9 @@ func cmdSetRange(c *Ctx) {
 
 // LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
 func cmdLcs(c *Ctx) {
-	var vals [2][]byte
-	for i := range vals {
+	var metas [2]*store.Meta
+	var lens [2]int64
+	for i := range metas {
 		m, found, err := c.Tx.Lookup(c.DB, c.Args[1+i])
 		switch {
 		case err != nil:
@@ -558,7 +610,7 @@ func cmdLcs(c *Ctx) {
 			c.Err(errLcsType)
 			return
 		case found:
-			vals[i] = append([]byte(nil), m.Body...)
+			metas[i], lens[i] = &m, m.StringLen()
 		}
 	}
 	var getLen, getIdx, withMatchLen bool
@@ -588,17 +640,30 @@ func cmdLcs(c *Ctx) {
 		c.Err(errLcsIdxLen)
 		return
 	}
-	a, b := vals[0], vals[1]
-	if int64(len(a)) >= math.MaxUint32-1 || int64(len(b)) >= math.MaxUint32-1 {
+	if lens[0] >= math.MaxUint32-1 || lens[1] >= math.MaxUint32-1 {
 		c.Err(errLcsTooLong)
 		return
 	}
 	// Redis refuses a table bigger than proto-max-bulk-len before building it.
-	cells := (uint64(len(a)) + 1) * (uint64(len(b)) + 1)
+	cells := (uint64(lens[0]) + 1) * (uint64(lens[1]) + 1)
 	if cells*4 > uint64(maxStringLen(c)) {
 		c.Err(errLcsMemory)
 		return
 	}
+	// Read the values only now that their sizes are known to be workable.
+	var vals [2][]byte
+	for i, m := range metas {
+		if m == nil {
+			continue
+		}
+		v, err := c.Tx.StringValue(m)
+		if err != nil {
+			c.StoreErr(err)
+			return
+		}
+		vals[i] = append([]byte(nil), v...)
+	}
+	a, b := vals[0], vals[1]
 	if getLen {
 		c.Int(int64(lcsLength(a, b)))
 		return

@@ -132,6 +132,25 @@ func errNeedInputKey(cmd string) string {
 	return "ERR at least 1 input key is needed for '" + cmd + "' command"
 }
 
+// Bitmaps (bitops.c) and HyperLogLogs (hyperloglog.c).
+const (
+	errBitOffset     = "ERR bit offset is not an integer or out of range"
+	errBitValue      = "ERR bit is not an integer or out of range"
+	errBitfieldType  = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitfieldOver  = "ERR Invalid OVERFLOW type specified"
+	errBitfieldRO    = "ERR BITFIELD_RO only supports the GET subcommand"
+	errBitposBit     = "ERR The bit argument must be 1 or 0."
+	errBitopNot      = "ERR BITOP NOT must be called with a single source key."
+	errNotHLL        = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	errInvalidHLL    = "INVALIDOBJ Corrupted HLL object detected"
+	errPFDebugNoKey  = "ERR The specified key does not exist"
+	errPFDebugSparse = "ERR HLL encoding is not sparse"
+)
+
+func errPFDebugUnknown(sub []byte) string {
+	return "ERR Unknown PFDEBUG subcommand '" + clip(string(sub), 1<<20) + "'"
+}
+
 // Stream commands.
 const (
 	errStreamID             = "ERR Invalid stream ID specified as stream command argument"

@@ -77,6 +77,11 @@ func (cl *Client) routeExec(r *cmdRec) {
 		case ExecGlobal:
 			all = true
 		}
+		if q.spec.Flags&flagIsolated != 0 {
+			// A script may use keys it did not declare; inside EXEC it
+			// cannot run again with more shards, so it gets them all.
+			all = true
+		}
 		pos := q.spec.keyPositions(q.args, cl.keyPos[:0])
 		cl.keyPos = pos
 		if len(pos) == 0 {

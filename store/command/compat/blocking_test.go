@@ -378,3 +378,44 @@ func TestXREADGROUPBLOCKServedByXADD(t *testing.T) {
 		t.Fatalf("XREAD BLOCK 100 timeout = %q after %v", got, time.Since(start))
 	}
 }
+
+func TestCLIENTUNBLOCKTimeoutAndError(t *testing.T) {
+	s := testkit.Start(t)
+	for _, mode := range []struct{ arg, want string }{{"TIMEOUT", "*-1\r\n"}, {"ERROR", "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"}} {
+		b := s.Raw()
+		id, _ := b.Do("CLIENT", "ID")
+		b.Write(testkit.Encode("BLPOP", "never", "0"))
+		time.Sleep(100 * time.Millisecond)
+		got, _ := s.Raw().Do("CLIENT", "UNBLOCK", strings.TrimSpace(string(id[1:])), mode.arg)
+		if string(got) != ":1\r\n" {
+			t.Fatalf("CLIENT UNBLOCK %s = %q", mode.arg, got)
+		}
+		reply, err := b.ReadReply()
+		if err != nil || string(reply) != mode.want {
+			t.Fatalf("blocked client got %q, %v; want %q", reply, err, mode.want)
+		}
+	}
+	got, _ := s.Raw().Do("CLIENT", "UNBLOCK", "999999")
+	if string(got) != ":0\r\n" {
+		t.Fatalf("CLIENT UNBLOCK of a client not blocked = %q", got)
+	}
+}
+
+func TestRESETLeavesMULTIAndSubscriptions(t *testing.T) {
+	s := testkit.Start(t)
+	c := s.Raw()
+	for _, cmd := range [][]string{{"MULTI"}, {"SET", "x", "1"}} {
+		c.Do(cmd...)
+	}
+	if got, _ := c.Do("RESET"); string(got) != "+RESET\r\n" {
+		t.Fatalf("RESET = %q", got)
+	}
+	if got, _ := c.Do("EXEC"); string(got) != "-ERR EXEC without MULTI\r\n" {
+		t.Fatalf("EXEC after RESET = %q", got)
+	}
+	c.Do("SUBSCRIBE", "ch")
+	c.Do("RESET")
+	if got, _ := s.Raw().Do("PUBLISH", "ch", "m"); string(got) != ":0\r\n" {
+		t.Fatalf("PUBLISH after RESET = %q: the subscription survived", got)
+	}
+}

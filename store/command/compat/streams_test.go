@@ -261,11 +261,11 @@ func TestXADDCanAddEntriesIntoAStreamThatXRANGECanFetch(t *testing.T) {
 		if err != nil || len(rev) != 2 || rev[0].ID != id2 {
 			t.Fatalf("RESP%d XREVRANGE = %v, %v", proto, rev, err)
 		}
-		streams, err := c.XRead(ctx, &redis.XReadArgs{Streams: []string{key, id1}}).Result()
+		streams, err := c.XRead(ctx, &redis.XReadArgs{Streams: []string{key, id1}, Block: -1}).Result()
 		if err != nil || len(streams) != 1 || streams[0].Stream != key || len(streams[0].Messages) != 1 || streams[0].Messages[0].ID != id2 {
 			t.Fatalf("RESP%d XREAD = %v, %v", proto, streams, err)
 		}
-		if _, err := c.XRead(ctx, &redis.XReadArgs{Streams: []string{key, "$"}, Count: 1}).Result(); err != redis.Nil {
+		if _, err := c.XRead(ctx, &redis.XReadArgs{Streams: []string{key, "$"}, Count: 1, Block: -1}).Result(); err != redis.Nil {
 			t.Fatalf("RESP%d XREAD $ = %v, want nil", proto, err)
 		}
 	}
@@ -371,7 +371,7 @@ func TestConsumerGroupsSurviveKill9(t *testing.T) {
 				return
 			default:
 			}
-			res, err := cl.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "workers", Consumer: name, Streams: []string{"jobs", ">"}, Count: 50}).Result()
+			res, err := cl.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "workers", Consumer: name, Streams: []string{"jobs", ">"}, Count: 50, Block: -1}).Result()
 			if err == redis.Nil {
 				return
 			}
@@ -523,7 +523,7 @@ func TestXAUTOCLAIMCanClaimPELItemsFromAnotherConsumer(t *testing.T) {
 		c.XAdd(ctx, &redis.XAddArgs{Stream: "s", ID: fmt.Sprintf("%d-0", i), Values: []any{"n", i}})
 	}
 	c.XGroupCreate(ctx, "s", "g", "0")
-	got, err := c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "dead", Streams: []string{"s", ">"}}).Result()
+	got, err := c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "dead", Streams: []string{"s", ">"}, Block: -1}).Result()
 	if err != nil || len(got[0].Messages) != 25 {
 		t.Fatalf("XREADGROUP = %v, %v", got, err)
 	}
@@ -593,8 +593,8 @@ func TestXINFOFULLOutput(t *testing.T) {
 		c.XGroupCreate(ctx, key, "g1", "0")
 		c.XGroupCreate(ctx, key, "g2", "0")
 		before := time.Now().UnixMilli()
-		c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g1", Consumer: "Alice", Streams: []string{key, ">"}, Count: 1})
-		c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g1", Consumer: "Bob", Streams: []string{key, ">"}, Count: 2})
+		c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g1", Consumer: "Alice", Streams: []string{key, ">"}, Count: 1, Block: -1})
+		c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g1", Consumer: "Bob", Streams: []string{key, ">"}, Count: 2, Block: -1})
 		after := time.Now().UnixMilli()
 		info, err := c.XInfoStreamFull(ctx, key, 0).Result()
 		if err != nil {
