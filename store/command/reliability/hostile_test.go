@@ -34,7 +34,9 @@ ZUNIONSTORE ZINTERSTORE ZDIFF ZUNION ZINTER ZLEXCOUNT ZRANGEBYLEX ZREMRANGEBYSCO
 JSON.SET JSON.GET JSON.DEL JSON.MGET JSON.TYPE JSON.NUMINCRBY JSON.STRAPPEND JSON.STRLEN JSON.ARRAPPEND JSON.ARRLEN JSON.ARRPOP
 JSON.ARRINSERT JSON.ARRINDEX JSON.ARRTRIM JSON.OBJKEYS JSON.OBJLEN JSON.TOGGLE JSON.CLEAR JSON.RESP JSON.DEBUG JSON.FORGET JSON.MSET
 MULTI EXEC DISCARD WATCH UNWATCH SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB
-PING ECHO HELLO AUTH CLIENT INFO TIME COMMAND CONFIG LASTSAVE RESET QUIT SLOWLOG`)
+PING ECHO HELLO AUTH CLIENT INFO TIME COMMAND CONFIG LASTSAVE RESET QUIT SLOWLOG
+SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO PFADD PFCOUNT PFMERGE
+EVAL EVALSHA EVAL_RO SCRIPT FCALL FUNCTION MEMORY`)
 
 // fuzzArg returns a random argument: small keys, numbers at the edges,
 // glob patterns, JSON, binary junk.
@@ -70,8 +72,15 @@ func fuzzArg(r *rand.Rand) string {
 func fuzzFrame(r *rand.Rand) []byte {
 	name := fuzzCommands[r.IntN(len(fuzzCommands))]
 	args := []string{name}
-	if name == "CLIENT" || name == "CONFIG" || name == "COMMAND" || name == "OBJECT" || name == "PUBSUB" || name == "SLOWLOG" || name == "JSON.DEBUG" {
-		args = append(args, []string{"LIST", "INFO", "GETNAME", "SETNAME", "ID", "GET", "COUNT", "DOCS", "ENCODING", "CHANNELS", "NUMSUB", "HELP", "MEMORY", "LEN", "NO-EVICT"}[r.IntN(15)])
+	if name == "CLIENT" || name == "CONFIG" || name == "COMMAND" || name == "OBJECT" || name == "PUBSUB" || name == "SLOWLOG" || name == "JSON.DEBUG" || name == "SCRIPT" || name == "FUNCTION" || name == "MEMORY" {
+		args = append(args, []string{"LIST", "INFO", "GETNAME", "SETNAME", "ID", "GET", "COUNT", "DOCS", "ENCODING", "CHANNELS", "NUMSUB", "HELP", "MEMORY", "LEN", "NO-EVICT", "LOAD", "EXISTS", "USAGE", "STATS", "DUMP"}[r.IntN(20)])
+	}
+	if name == "EVAL" || name == "EVAL_RO" {
+		// A script: a real one over the fuzz keys, or junk Lua; keys and
+		// arguments follow.
+		args = append(args[:1], []string{"return redis.call('INCR', KEYS[1])", "return {1, 'a', {2}}", "return redis.call('GET', KEYS[1])",
+			"redis.call('SET', KEYS[1], ARGV[1]) return redis.status_reply('OK')", "return cjson.encode({a=1})", "error('x')", "return 1 +", fuzzArg(r)}[r.IntN(8)],
+			[]string{"0", "1", "2", "-1", "99999999999"}[r.IntN(5)])
 	}
 	for n := r.IntN(7); n > 0; n-- {
 		args = append(args, fuzzArg(r))

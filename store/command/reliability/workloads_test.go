@@ -45,6 +45,7 @@ var workloads = []struct {
 	{"bulk", 1, newBulk},
 	{"stream", 2, newStream},
 	{"eval", 1, newEval},
+	{"bitmap", 2, newBitmap},
 }
 
 // worker is one client of the mixed load. Its keys start with its prefix,
@@ -1151,6 +1152,93 @@ func (l *evalLoad) check(ctx context.Context, c *redis.Client, _ time.Time) []er
 	}
 	if err := l.m.resolve(vals[0]); err != nil {
 		return []error{fmt.Errorf("scripts on %s...: %v", l.keys[0], err)}
+	}
+	return nil
+}
+
+// --- bitmap: SETBIT over a 40 KB string (chunked storage), DEL ---
+
+type bitState struct {
+	ones map[int64]bool // offsets of the set bits
+	size int64          // string length in bytes (0: no key)
+}
+
+type bitmapLoad struct {
+	key string
+	m   *tracked[bitState]
+}
+
+const bitSpan = 320000 // bits: a 40 KB string
+
+func newBitmap(p string) workload {
+	return &bitmapLoad{key: p + "bm", m: &tracked[bitState]{
+		acked: bitState{ones: map[int64]bool{}},
+		clone: func(s bitState) bitState { return bitState{cloneMap(s.ones), s.size} },
+		equal: func(a, b bitState) bool { return a.size == b.size && equalMap(a.ones, b.ones) },
+		show:  func(s bitState) string { return fmt.Sprintf("%d bytes, %d bits set", s.size, len(s.ones)) },
+	}}
+}
+
+func (l *bitmapLoad) step(ctx context.Context, w *worker) error {
+	w.sent()
+	if w.r.IntN(40) == 0 {
+		l.m.begin(func(bitState) bitState { return bitState{ones: map[int64]bool{}} })
+		if err := w.reply("DEL", w.c.Del(ctx, l.key).Err()); err != nil {
+			return err
+		}
+		l.m.ack()
+		w.acked()
+		return nil
+	}
+	off := int64(w.r.IntN(bitSpan))
+	bit := w.r.IntN(3) != 0
+	v := 0
+	if bit {
+		v = 1
+	}
+	l.m.begin(func(s bitState) bitState {
+		if bit {
+			s.ones[off] = true
+		} else {
+			delete(s.ones, off)
+		}
+		s.size = max(s.size, off/8+1)
+		return s
+	})
+	old, err := w.c.SetBit(ctx, l.key, off, v).Result()
+	if err := w.reply("SETBIT", err); err != nil {
+		return err
+	}
+	want := int64(0)
+	if l.m.acked.ones[off] {
+		want = 1
+	}
+	l.m.ack()
+	w.acked()
+	if old != want {
+		return w.wrong("SETBIT %s %d returned old bit %d, acknowledged %d", l.key, off, old, want)
+	}
+	return nil
+}
+
+func (l *bitmapLoad) check(ctx context.Context, c *redis.Client, _ time.Time) []error {
+	v, err := c.Get(ctx, l.key).Result()
+	if errors.Is(err, redis.Nil) {
+		v, err = "", nil
+	}
+	if err != nil {
+		return []error{fmt.Errorf("GET %s: %v", l.key, err)}
+	}
+	a := bitState{ones: map[int64]bool{}, size: int64(len(v))}
+	for i := 0; i < len(v); i++ {
+		for b := 0; b < 8; b++ {
+			if v[i]&(0x80>>b) != 0 {
+				a.ones[int64(i)*8+int64(b)] = true
+			}
+		}
+	}
+	if err := l.m.resolve(a); err != nil {
+		return []error{fmt.Errorf("bitmap %s: %v", l.key, err)}
 	}
 	return nil
 }
