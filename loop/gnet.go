@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,10 @@ type Server struct {
 	started chan struct{}
 	done    chan error
 	booted  atomic.Bool
+
+	pausedMu sync.Mutex
+	paused   map[*gconn]struct{}
+	stopped  chan struct{}
 }
 
 // New prepares a backend serving cmd.
@@ -44,7 +49,7 @@ func New(opts Options, cmd *command.Server) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Server{opts: opts, cmd: cmd, started: make(chan struct{}), done: make(chan error, 1)}
+	return &Server{opts: opts, cmd: cmd, started: make(chan struct{}), done: make(chan error, 1), stopped: make(chan struct{})}
 }
 
 // Start begins listening; it returns once the listeners are open (or failed).
@@ -90,6 +95,7 @@ func (s *Server) Start() error {
 	if !s.booted.Load() {
 		return <-s.done
 	}
+	go s.resumeLoop()
 	return nil
 }
 
@@ -98,12 +104,52 @@ func (s *Server) Stop(ctx context.Context) error {
 	if !s.booted.Load() {
 		return nil
 	}
+	close(s.stopped)
 	err := s.eng.Stop(ctx)
 	select {
 	case <-s.done:
 	case <-ctx.Done():
 	}
 	return err
+}
+
+// outputPauseLimit is the unsent output above which a connection's input
+// is not processed until the client reads (gnet cannot stop reading a
+// socket, so this is how the epoll backend applies back-pressure).
+const outputPauseLimit = 64 << 20
+
+// pause queues g to be woken by the resume ticker.
+func (s *Server) pause(g *gconn) {
+	s.pausedMu.Lock()
+	if s.paused == nil {
+		s.paused = map[*gconn]struct{}{}
+	}
+	s.paused[g] = struct{}{}
+	s.pausedMu.Unlock()
+}
+
+// resumeLoop wakes paused connections every few milliseconds; each one
+// checks its output again on its own loop.
+func (s *Server) resumeLoop() {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case <-t.C:
+		}
+		s.pausedMu.Lock()
+		list := make([]*gconn, 0, len(s.paused))
+		for g := range s.paused {
+			list = append(list, g)
+		}
+		clear(s.paused)
+		s.pausedMu.Unlock()
+		for _, g := range list {
+			g.Wake()
+		}
+	}
 }
 
 // Name reports the backend for INFO.
@@ -172,6 +218,16 @@ func (h *handler) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	g.woken.Store(false)
+	if c.OutboundBuffered() > outputPauseLimit {
+		// The client does not read its replies: stop running its commands
+		// (its input waits in gnet's buffer, bounded by the query buffer
+		// limit) and look again shortly.
+		if c.InboundBuffered() > h.s.cmd.QueryBufferLimit() {
+			return gnet.Close
+		}
+		h.s.pause(g)
+		return gnet.None
+	}
 	data, _ := c.Next(-1)
 	out, closeAfter := g.cl.Serve(data)
 	if len(out) > 0 {

@@ -11,7 +11,8 @@
 //
 //	column family   key                                          value
 //	-------------   ------------------------------------------   -------------------------------------------
-//	meta            db u8 · slot u16 · user key                  metadata record (below)
+//	meta            db u8 · slot u16 · user key                  metadata record (below); db is the
+//	                                                              physical database (dbmap.go)
 //	default (sub)   id u64 · element key                         element value: hash field value,
 //	                                                              list element (key: index u64), set: empty,
 //	                                                              zset: score (memcomparable, 8 bytes),
@@ -24,6 +25,8 @@
 //	sys             'c' · db u8 · slot u16                       u64: keys in (db, slot), for exact DBSIZE
 //	                'i'                                          u64: ids below it may have been handed out
 //	                'f' · library name                           FUNCTION LOAD library code (functions.go)
+//	                'm'                                          256 bytes: the physical db of each logical db
+//	                                                              (SWAPDB; absent = identity; dbmap.go)
 //
 // Metadata record (meta CF value):
 //

@@ -110,6 +110,7 @@ type Engine struct {
 	cfs   [numCF]*grocksdb.ColumnFamilyHandle
 	cfIDs [numCF]uint32
 	ro    *grocksdb.ReadOptions
+	roMem *grocksdb.ReadOptions  // memory-only reads (inline runs)
 	woNo  *grocksdb.WriteOptions // WAL written, not synced
 	woSyn *grocksdb.WriteOptions // WAL synced
 
@@ -140,6 +141,7 @@ type Engine struct {
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
 	writeErr   atomic.Pointer[string] // RocksDB refused a write (read-only until resumed)
+	dbmap      atomic.Pointer[dbMapping] // logical → physical databases (dbmap.go)
 }
 
 type slotCount struct{ keys, expires int64 }
@@ -149,6 +151,8 @@ type Stats struct {
 	ExpiredKeys    atomic.Int64
 	Commits        atomic.Int64
 	Entries        atomic.Int64 // records written to RocksDB (after coalescing)
+	Inline         atomic.Int64 // tasks run on the caller's goroutine (Engine.TryRun)
+	InlineAborts   atomic.Int64 // inline attempts that needed the disk and were handed off
 	CommitErrors   atomic.Int64
 	CacheHits      atomic.Int64
 	CacheMisses    atomic.Int64
@@ -199,6 +203,9 @@ func Open(opts Options) (*Engine, error) {
 		dbExpire:  make([]atomic.Int64, opts.Databases),
 	}
 	e.ro.SetVerifyChecksums(true)
+	e.roMem = grocksdb.NewDefaultReadOptions()
+	e.roMem.SetVerifyChecksums(true)
+	e.roMem.SetReadTier(grocksdb.BlockCacheTier)
 	e.woSyn.SetSync(true)
 	for i, h := range handles {
 		e.cfs[i] = h
@@ -207,6 +214,10 @@ func Open(opts Options) (*Engine, error) {
 	e.fsync.Store(int32(opts.Fsync))
 	e.lastSave.Store(time.Now().Unix())
 	if err := e.loadSys(); err != nil {
+		e.closeDB()
+		return nil, err
+	}
+	if err := e.loadDBMap(); err != nil {
 		e.closeDB()
 		return nil, err
 	}
@@ -484,6 +495,7 @@ func (e *Engine) closeDB() {
 	}
 	e.db.Close()
 	e.ro.Destroy()
+	e.roMem.Destroy()
 	e.woNo.Destroy()
 	e.woSyn.Destroy()
 	e.rocks.Destroy()

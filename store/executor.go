@@ -33,7 +33,8 @@ type shard struct {
 	mu       sync.Mutex
 	queue    []item
 	spare    []item
-	idle     bool
+	idle     bool // the shard goroutine waits for work
+	owned    bool // a goroutine (the shard's or an inline runner) is running tasks
 	stopping bool
 	wake     chan struct{}
 	done     chan struct{}
@@ -163,20 +164,70 @@ func (e *Engine) SubmitAll(t Task) {
 func (s *shard) push(it item) {
 	s.mu.Lock()
 	s.queue = append(s.queue, it)
-	idle := s.idle
-	s.idle = false
+	wake := s.idle && !s.owned
+	if wake {
+		s.idle = false
+	}
 	s.mu.Unlock()
-	if idle {
+	if wake {
 		s.wake <- struct{}{}
 	}
+}
+
+// release gives up ownership after an inline run, waking the shard
+// goroutine if work arrived meanwhile.
+func (s *shard) release() {
+	s.mu.Lock()
+	s.owned = false
+	wake := s.idle && len(s.queue) > 0
+	if wake {
+		s.idle = false
+	}
+	s.mu.Unlock()
+	if wake {
+		s.wake <- struct{}{}
+	}
+}
+
+// TryRun runs t on the caller's goroutine when shard i is idle, so a
+// client's batch needs no hand-off to the shard goroutine and back. The
+// task runs in memory-only mode: a read that would go to disk, or a write
+// when writes is false, aborts it; then its writes are rolled back and
+// TryRun returns false (the caller submits it normally). On success the
+// task is committed and completed (Done) before TryRun returns true.
+func (e *Engine) TryRun(i int, t Task, writes bool) bool {
+	s := e.shards[i]
+	s.mu.Lock()
+	if s.owned || len(s.queue) > 0 || s.stopping {
+		s.mu.Unlock()
+		return false
+	}
+	s.owned = true
+	s.mu.Unlock()
+	tx := s.tx
+	tx.startTask()
+	tx.memOnly, tx.aborted, tx.noWrites = true, false, !writes
+	t.Run(tx)
+	tx.memOnly = false
+	if tx.aborted || len(tx.ready) > 0 {
+		tx.Rollback()
+		s.release()
+		e.stats.InlineAborts.Add(1)
+		return false
+	}
+	err := tx.commit()
+	s.release()
+	e.stats.Inline.Add(1)
+	t.Done(err)
+	return true
 }
 
 func (s *shard) run() {
 	defer close(s.done)
 	for {
 		s.mu.Lock()
-		for len(s.queue) == 0 {
-			if s.stopping {
+		for len(s.queue) == 0 || s.owned {
+			if s.stopping && len(s.queue) == 0 && !s.owned {
 				s.mu.Unlock()
 				return
 			}
@@ -185,6 +236,7 @@ func (s *shard) run() {
 			<-s.wake
 			s.mu.Lock()
 		}
+		s.owned = true
 		items := s.queue
 		s.queue = s.spare[:0]
 		s.mu.Unlock()
@@ -209,6 +261,9 @@ func (s *shard) run() {
 		s.busy.Add(int64(len(items)))
 		clear(items)
 		s.spare = items
+		s.mu.Lock()
+		s.owned = false
+		s.mu.Unlock()
 	}
 }
 

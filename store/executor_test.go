@@ -411,3 +411,22 @@ func TestRepeatedWritesOfAKeyCoalesce(t *testing.T) {
 		t.Fatalf("%d SETs of one key wrote %d records to RocksDB; want them coalesced", n, got)
 	}
 }
+
+// BenchmarkSETRandomKeys: SET of 100-byte values to random keys of a
+// 1,000,000-key space through one shard, 64 commands in flight, the
+// memtable growing as in a real run (the cost DESIGN.md §9 measures).
+func BenchmarkSETRandomKeys(b *testing.B) {
+	e := openTest(b, Options{Shards: 1, HotCacheSize: -1})
+	val := make([]byte, 100)
+	r := rand.New(rand.NewPCG(1, 2))
+	key := make([]byte, 0, 32)
+	benchTasks(b, e, []byte("x"), func(tx *Tx) {
+		key = fmt.Appendf(key[:0], "key:%012d", r.IntN(1_000_000))
+		m, found, _ := tx.Lookup(0, key)
+		var old *Meta
+		if found {
+			old = &m
+		}
+		tx.SetString(0, key, val, 0, old)
+	})
+}

@@ -16,6 +16,7 @@ import (
 // Entries come from RocksDB in batches copied by one C call each. Key and
 // Value stay valid until the next Next, Seek or Close.
 type mergedIter struct {
+	tx      *Tx
 	it      *grocksdb.Iterator
 	ro      *grocksdb.ReadOptions
 	reverse bool
@@ -45,9 +46,12 @@ type ovKV struct {
 // newMergedIter opens an iterator over cf in [lower, upper) (upper nil:
 // unbounded) positioned at the first (last, when reverse) entry.
 func (tx *Tx) newMergedIter(cf CF, lower, upper []byte, reverse bool) *mergedIter {
-	m := &mergedIter{reverse: reverse, lower: lower, upper: upper, batch: 16}
+	m := &mergedIter{reverse: reverse, lower: lower, upper: upper, batch: 16, tx: tx}
 	m.ro = grocksdb.NewDefaultReadOptions()
 	m.ro.SetVerifyChecksums(true)
+	if tx.memOnly {
+		m.ro.SetReadTier(grocksdb.BlockCacheTier)
+	}
 	if lower != nil {
 		m.ro.SetIterateLowerBound(lower)
 	}
@@ -139,6 +143,9 @@ func (m *mergedIter) rawPeek() (kv, bool) {
 				m.rawDone = true
 				if err := m.it.Err(); err != nil && m.err == nil {
 					m.err = readErr(err)
+					if m.tx.memOnly {
+						m.tx.aborted = true
+					}
 				}
 				return kv{}, false
 			}

@@ -83,7 +83,7 @@ func cIter(it *grocksdb.Iterator) *C.rocksdb_iterator_t {
 }
 
 // getInto appends the value of (cf, key) to dst. found reports presence.
-func (e *Engine) getInto(cf CF, key, dst []byte) (out []byte, found bool, err error) {
+func (e *Engine) getInto(ro *grocksdb.ReadOptions, cf CF, key, dst []byte) (out []byte, found bool, err error) {
 	var kp *C.char
 	if len(key) > 0 {
 		kp = (*C.char)(unsafe.Pointer(&key[0]))
@@ -96,7 +96,7 @@ func (e *Engine) getInto(cf CF, key, dst []byte) (out []byte, found bool, err er
 		}
 		var vlen C.size_t
 		var cerr *C.char
-		r := C.dd_get(cDB(e.db), cRO(e.ro), cCF(e.cfs[cf]), kp, C.size_t(len(key)), bp, C.size_t(len(spare)), &vlen, &cerr)
+		r := C.dd_get(cDB(e.db), cRO(ro), cCF(e.cfs[cf]), kp, C.size_t(len(key)), bp, C.size_t(len(spare)), &vlen, &cerr)
 		switch r {
 		case -1:
 			msg := C.GoString(cerr)

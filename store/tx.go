@@ -40,6 +40,13 @@ type Tx struct {
 	expired   int64
 	ready     [][]byte // meta keys signalled ready for blocked clients
 
+	// Inline runs (Engine.TryRun): reads must be served from memory, and
+	// writes may be refused; either sets aborted and the run is redone on
+	// the shard goroutine.
+	memOnly  bool
+	noWrites bool
+	aborted  bool
+
 	mk      []byte // scratch meta key
 	k2      []byte // scratch key
 	rbuf    []byte // copies of values read from RocksDB this task
@@ -113,8 +120,15 @@ func (tx *Tx) get(cf CF, key []byte) ([]byte, bool, error) {
 		tx.e.stats.CacheMisses.Add(1)
 	}
 	start := len(tx.rbuf)
-	out, found, err := tx.e.getInto(cf, key, tx.rbuf)
+	ro := tx.e.ro
+	if tx.memOnly {
+		ro = tx.e.roMem
+	}
+	out, found, err := tx.e.getInto(ro, cf, key, tx.rbuf)
 	if err != nil {
+		if tx.memOnly {
+			tx.aborted = true // not in memory: redo on the shard goroutine
+		}
 		return nil, false, fmt.Errorf("ERR storage read failed: %v", err)
 	}
 	tx.rbuf = out
@@ -132,6 +146,9 @@ func (tx *Tx) get(cf CF, key []byte) ([]byte, bool, error) {
 }
 
 func (tx *Tx) put(cf CF, key, val []byte) {
+	if tx.noWrites && tx.memOnly {
+		tx.aborted = true
+	}
 	tx.ov.set(cf, key, val, false)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -140,6 +157,9 @@ func (tx *Tx) put(cf CF, key, val []byte) {
 }
 
 func (tx *Tx) del(cf CF, key []byte) {
+	if tx.noWrites && tx.memOnly {
+		tx.aborted = true
+	}
 	tx.ov.set(cf, key, nil, true)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -148,6 +168,9 @@ func (tx *Tx) del(cf CF, key []byte) {
 }
 
 func (tx *Tx) delRange(cf CF, start, end []byte) {
+	if tx.noWrites && tx.memOnly {
+		tx.aborted = true
+	}
 	tx.ov.setRange(cf, start, end)
 	if cf == CFMeta {
 		tx.dirtyMeta = true
@@ -292,13 +315,14 @@ func (tx *Tx) countKey(db int, key []byte, keys, expires int64) {
 	tx.counts = append(tx.counts, countDelta{db, slot, keys, expires})
 }
 
-// Notify queues a keyspace event, delivered after the commit.
+// Notify queues a keyspace event on key of (physical) database db,
+// delivered after the commit under db's logical number (dbmap.go).
 // It costs nothing unless a notification hook is installed.
 func (tx *Tx) Notify(db int, name string, key []byte) {
 	if !tx.e.notifyOn.Load() {
 		return
 	}
-	tx.events = append(tx.events, event{db: db, name: name, key: append([]byte(nil), key...)})
+	tx.events = append(tx.events, event{db: tx.e.LogicalDB(db), name: name, key: append([]byte(nil), key...)})
 }
 
 // --- keys and metadata ---

@@ -27,6 +27,7 @@ import (
 	"github.com/diskdb/diskdb/loop"
 	"github.com/diskdb/diskdb/store"
 	"github.com/diskdb/diskdb/store/command"
+	"github.com/diskdb/diskdb/uring"
 )
 
 func main() {
@@ -169,13 +170,25 @@ func hotCache(n int64) int64 {
 	return n
 }
 
+// pickBackend chooses the network backend from --io: uring fails when the
+// kernel refuses io_uring, auto falls back to gnet (epoll) with one log line.
 func pickBackend(cfg *command.Config, addrs []string, srv *command.Server, log *slog.Logger) (backend, string, error) {
 	loops := int(cfg.Int("loops"))
 	keep := time.Duration(cfg.Int("tcp-keepalive")) * time.Second
-	if cfg.Get("io") == "uring" {
-		return nil, "", errors.New("io_uring backend is not part of this build yet; use --io epoll or auto")
+	quick := cfg.Get("tcp-quickack") == "yes"
+	mode := cfg.Get("io")
+	if mode == "uring" || mode == "auto" {
+		err := uring.Probe()
+		if err == nil {
+			return uring.New(uring.Options{Addrs: addrs, Loops: loops, QuickAck: quick, KeepAlive: keep,
+				Backlog: int(cfg.Int("tcp-backlog")), Pin: cfg.Get("loop-pin") == "yes", Logger: log}, srv), "io_uring", nil
+		}
+		if mode == "uring" {
+			return nil, "", fmt.Errorf("--io uring: %w", err)
+		}
+		log.Warn("io_uring is unavailable, serving with epoll (gnet)", "reason", err)
 	}
-	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: cfg.Get("tcp-quickack") == "yes", KeepAlive: keep, Logger: log}, srv), "epoll", nil
+	return loop.New(loop.Options{Addrs: addrs, Loops: loops, QuickAck: quick, KeepAlive: keep, Logger: log}, srv), "epoll", nil
 }
 
 func usage(w io.Writer) {

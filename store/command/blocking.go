@@ -36,6 +36,9 @@ type waiter struct {
 	// retryPending is set while a retry over all the command's shards is
 	// queued (Ctx.ServeElsewhere).
 	retryPending bool
+	// served is set by the Serve call that served the client, until its
+	// Done resumes the batch.
+	served atomic.Bool
 }
 
 var blockedClients atomic.Int64
@@ -116,6 +119,7 @@ func (w *waiter) Serve(tx *store.Tx, db int, key []byte) bool {
 	w.b.out = c.Out
 	r.buf, r.start, r.end = bufBarrier, start, len(w.b.out)
 	w.finish(tx, key)
+	w.served.Store(true)
 	return true
 }
 
@@ -151,6 +155,12 @@ func (w *waiter) finish(tx *store.Tx, servedKey []byte) {
 
 // Done resumes the client's batch after the commit that served it.
 func (w *waiter) Done(err error) {
+	// The store calls Done for every registration Serve dropped, including
+	// stale ones (the wait already ended through another key): only the
+	// call that follows the serve resumes the client.
+	if !w.served.CompareAndSwap(true, false) {
+		return
+	}
 	if r := &w.cl.cmds[w.idx]; err != nil && r.spec.Flags&FlagWrite != 0 {
 		r.commitErr = err.Error()
 	}

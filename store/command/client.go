@@ -90,6 +90,7 @@ type Client struct {
 	replyUnmute bool
 
 	blocked atomic.Pointer[waiter] // the wait of a blocked command
+	syncRun atomic.Bool            // process is running a batch on the loop goroutine
 	subs    subState               // pub/sub subscriptions (hub lock)
 	nsubs   atomic.Int64           // their number
 
@@ -183,6 +184,36 @@ func (cl *Client) Serve(data []byte) (out []byte, closeAfter bool) {
 	return cl.wout, !busy && cl.closing
 }
 
+// Backlog returns the bytes of input queued behind the batch in flight, or 0
+// when no batch is in flight. A backend may stop reading a connection while
+// its backlog is large: the batch's completion wakes it. Loop goroutine only.
+func (cl *Client) Backlog() int {
+	cl.mu.Lock()
+	busy := cl.inflight
+	cl.mu.Unlock()
+	if !busy {
+		return 0
+	}
+	return len(cl.in) - cl.inPos
+}
+
+// Buffer takes bytes read from the connection without running anything:
+// backends call it while the client's unsent output is over their limit,
+// then Serve(nil) once it drains. Same goroutine and copy rules as Serve.
+// It reports false when the input passed the query buffer limit: close.
+func (cl *Client) Buffer(data []byte) bool {
+	cl.mu.Lock()
+	busy := cl.inflight
+	cl.mu.Unlock()
+	cl.s.stats.netIn.Add(int64(len(data)))
+	cl.appendInput(data, busy)
+	return len(cl.in)-cl.inPos <= cl.s.queryBufLimit()
+}
+
+// maxServeOutput bounds the output one Serve call produces from a long
+// pipeline; the rest runs on the next call (the client wakes itself).
+const maxServeOutput = 4 << 20
+
 // OnClose releases the client. A batch in flight finishes on its own.
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
@@ -267,16 +298,34 @@ func (cl *Client) releaseInput() {
 // batch goes to the executor it returns; OnWake resumes.
 func (cl *Client) process() {
 	for !cl.closing {
+		if len(cl.wout) >= maxServeOutput && cl.inPos < len(cl.in) {
+			// Enough output for one write: let the backend send it (and
+			// apply back-pressure) before running more of the pipeline.
+			cl.conn.Wake()
+			return
+		}
 		if !cl.parseBatch() {
 			break
 		}
 		cl.mu.Lock()
 		cl.inflight = true
 		cl.mu.Unlock()
-		if !cl.runFrom(0) {
+		cl.syncRun.Store(true)
+		done := cl.runFrom(0)
+		cl.syncRun.Store(false)
+		cl.mu.Lock()
+		if !done && cl.inflight {
+			cl.mu.Unlock()
 			return // asynchronous: the last task hands the output over
 		}
-		cl.mu.Lock()
+		if !done {
+			// Completed during runFrom by tasks run inline (Engine.TryRun):
+			// the output is already in ready, and nobody woke the loop.
+			cl.wout = append(cl.wout, cl.ready...)
+			cl.ready = cl.ready[:0]
+			cl.mu.Unlock()
+			continue
+		}
 		cl.inflight = false
 		cl.mu.Unlock()
 		cl.wout = cl.assemble(cl.wout)
@@ -391,6 +440,8 @@ func (cl *Client) classify(r *cmdRec) {
 		r.errMsg = busyError()
 		return
 	}
+	// r.db is the logical database; commands get the physical one when
+	// they start to run (after any SWAPDB queued before them).
 	r.db, r.resp3 = cl.db, cl.resp3
 	if cl.multi != nil && spec.Flags&flagMultiCtl == 0 {
 		if spec.Flags&FlagNoMulti != 0 {
@@ -584,8 +635,20 @@ func (cl *Client) runFrom(i int) bool {
 	cl.pending.Store(int32(n))
 	active := cl.active
 	cl.active = cl.active[:0] // the submit loop reads no element after the last Submit
+	inline := cl.syncRun.Load() && cl.s.inlineExec.Load()
+	writes := cl.s.eng.Fsync() != store.FsyncAlways
 	for _, sh := range active {
-		cl.s.eng.Submit(sh, cl.tasks[sh])
+		t := cl.tasks[sh]
+		if inline {
+			// The shard is idle: run the task here, from memory, without
+			// a hand-off to the shard goroutine and back.
+			mark := len(t.out)
+			if cl.s.eng.TryRun(sh, t, writes) {
+				continue
+			}
+			t.out = t.out[:mark]
+		}
+		cl.s.eng.Submit(sh, t)
 	}
 	return false
 }
@@ -617,11 +680,16 @@ func (cl *Client) resume() {
 	}
 	cl.inflight = false
 	killed := cl.killed
+	// On the loop goroutine, inside process (an inline run completed the
+	// batch), process collects the output itself: no wake-up needed.
+	wake := !cl.syncRun.Load()
 	cl.mu.Unlock()
 	if killed {
 		cl.resetTransaction()
 	}
-	cl.conn.Wake()
+	if wake {
+		cl.conn.Wake()
+	}
 }
 
 func (cl *Client) task(shard int) *shardTask {
@@ -685,7 +753,7 @@ func (cl *Client) assembleRange(dst []byte, from, to int) []byte {
 // runInline runs r on the current goroutine without a store view.
 func (cl *Client) runInline(r *cmdRec) {
 	c := &cl.ictx
-	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Out: cl.inline, RESP3: r.resp3}
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: cl.s.eng.PhysDB(r.db), Out: cl.inline, RESP3: r.resp3}
 	start := len(cl.inline)
 	cl.s.call(c)
 	cl.inline = c.Out
@@ -706,7 +774,7 @@ func (t *shardTask) Run(tx *store.Tx) {
 	for _, i := range t.idx {
 		r := &cl.cmds[i]
 		c := &t.ctx
-		*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: t.out, RESP3: r.resp3}
+		*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: cl.s.eng.PhysDB(r.db), Tx: tx, Out: t.out, RESP3: r.resp3}
 		start := len(t.out)
 		cl.s.call(c)
 		t.out = c.Out
@@ -745,7 +813,7 @@ func (b *barTask) Run(tx *store.Tx) {
 	cl := b.cl
 	r := &cl.cmds[b.idx]
 	c := &b.ctx
-	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: r.db, Tx: tx, Out: b.out, RESP3: r.resp3, bar: b}
+	*c = Ctx{S: cl.s, Cl: cl, Spec: r.spec, Args: r.args, DB: cl.s.eng.PhysDB(r.db), Tx: tx, Out: b.out, RESP3: r.resp3, bar: b}
 	start := len(b.out)
 	cl.s.call(c)
 	b.out = c.Out

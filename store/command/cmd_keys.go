@@ -408,7 +408,7 @@ func renameGeneric(c *Ctx, nx bool) {
 
 // parseDBIndex parses argument i as a db number for MOVE and COPY as
 // getIntFromObjectOrReply and selectDb check it: an integer, within C's
-// int, then an existing db.
+// int, then an existing db. It returns the physical database (SWAPDB).
 func parseDBIndex(c *Ctx, i int) (int, bool) {
 	n, ok := c.Int64(i)
 	if !ok {
@@ -422,7 +422,7 @@ func parseDBIndex(c *Ctx, i int) (int, bool) {
 		c.Err(errDBIndex)
 		return 0, false
 	}
-	return int(n), true
+	return c.S.eng.PhysDB(int(n)), true
 }
 
 // COPY source destination [DB destination-db] [REPLACE]

@@ -1017,8 +1017,9 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 	case "keyspace":
 		w.b = append(w.b, "# Keyspace\r\n"...)
 		for db := 0; db < s.eng.Databases(); db++ {
-			if n := s.eng.DBSize(db); n > 0 {
-				w.b = fmt.Appendf(w.b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, n, s.eng.DBExpires(db))
+			p := s.eng.PhysDB(db) // logical numbers, as SELECT's (SWAPDB)
+			if n := s.eng.DBSize(p); n > 0 {
+				w.b = fmt.Appendf(w.b, "db%d:keys=%d,expires=%d,avg_ttl=0\r\n", db, n, s.eng.DBExpires(p))
 			}
 		}
 	case "rocksdb":

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,9 +53,20 @@ var params = []*Param{
 	{Name: "databases", Default: "16", Kind: kInt, Min: 1, Max: 255, Immutable: true, Help: "number of logical databases (SELECT 0..n-1)"},
 	{Name: "io", Default: "auto", Kind: kEnum, Enum: []string{"auto", "uring", "epoll"}, Immutable: true, Help: "network backend: io_uring, epoll/kqueue (gnet), or auto (io_uring when the kernel allows it)"},
 	{Name: "loops", Default: "0", Kind: kInt, Min: 0, Max: 1024, Immutable: true, Help: "network reactors (0: one per core)"},
+	{Name: "loop-pin", Default: "no", Kind: kBool, Immutable: true, Help: "pin network reactor i's thread to CPU i mod ncpu (io_uring backend)"},
 	{Name: "shards", Default: "0", Kind: kInt, Min: 0, Max: 1024, Immutable: true, Help: "executor shards (0: one per core)"},
 	{Name: "fsync", Aliases: []string{"appendfsync"}, Default: "everysec", Kind: kEnum, Enum: []string{"everysec", "always", "no"}, Help: "when the WAL reaches the disk: always (before each reply, one fsync per group commit), everysec, no",
 		apply: func(s *Server, v string) { m, _ := store.ParseFsync(v); s.eng.SetFsync(m) }},
+	{Name: "go-memory-limit", Default: "536870912", Kind: kMem, Min: 0, Max: math.MaxInt64, Help: "soft limit of the Go heap, bytes (0: none): the garbage collector works harder near it, so RSS follows the live data instead of twice it; RocksDB's block cache and memtables are sized apart (cache-size, write-buffer-size)",
+		apply: func(s *Server, v string) {
+			n, _ := parseMem(v)
+			if n <= 0 {
+				n = math.MaxInt64
+			}
+			debug.SetMemoryLimit(n)
+		}},
+	{Name: "exec-inline", Default: "yes", Kind: kBool, Help: "run a batch's commands on the network goroutine when their shard is idle and their data is in memory (no hand-off to the shard goroutine); writes then commit there too unless fsync is always",
+		apply: func(s *Server, v string) { s.inlineExec.Store(v == "yes") }},
 	{Name: "pipeline-max-batch", Default: "100", Kind: kInt, Min: 1, Max: 100000, Help: "commands parsed from one connection per batch",
 		apply: func(s *Server, v string) { n, _ := strconv.Atoi(v); s.maxBatchV.Store(int64(n)) }},
 	{Name: "requirepass", Default: "", Kind: kString, Help: "password of the default user (empty: none)",
@@ -99,7 +111,7 @@ var params = []*Param{
 	{Name: "busy-reply-threshold", Aliases: []string{"lua-time-limit"}, Default: "5000", Kind: kInt, Min: 0, Max: math.MaxInt64, Help: "milliseconds after which a running script makes other clients' commands answer -BUSY (0: never)",
 		apply: func(s *Server, v string) { n, _ := strconv.ParseInt(v, 10, 64); busyReplyMs.Store(n) }},
 	{Name: "client-output-buffer-limit", Default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Kind: kFree},
-	{Name: "hash-max-listpack-entries", Aliases: []string{"hash-max-ziplist-entries"}, Default: "128", Kind: kInt, Min: 0, Max: math.MaxInt64},
+	{Name: "hash-max-listpack-entries", Aliases: []string{"hash-max-ziplist-entries"}, Default: "512", Kind: kInt, Min: 0, Max: math.MaxInt64},
 	{Name: "hash-max-listpack-value", Aliases: []string{"hash-max-ziplist-value"}, Default: "64", Kind: kMem, Min: 0, Max: math.MaxInt64},
 	{Name: "list-max-listpack-size", Aliases: []string{"list-max-ziplist-size"}, Default: "-2", Kind: kInt, Min: -1 << 31, Max: 1<<31 - 1},
 	{Name: "list-compress-depth", Default: "0", Kind: kInt, Min: 0, Max: 1<<31 - 1},

@@ -495,7 +495,7 @@ func fcallGeneric(c *Ctx, ro bool) {
 		c.Err(msg)
 		return
 	}
-	run := &luaRun{vm: vm, c: c, name: f.name, readOnly: ro || f.noWrites(), db: c.DB}
+	run := &luaRun{vm: vm, c: c, name: f.name, readOnly: ro || f.noWrites(), db: c.S.eng.LogicalDB(c.DB)}
 	done := run.call(fn, c.Args[3:3+n], c.Args[3+n:])
 	putVM(vm)
 	if !done {

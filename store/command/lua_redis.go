@@ -69,7 +69,7 @@ type luaRun struct {
 	name     string // sha1 or function name, for error replies
 	isEval   bool
 	readOnly bool
-	db       int
+	db       int  // logical (SELECT); mapped to the physical db per command (SWAPDB)
 	resp3    bool // redis.setresp(3)
 	start    time.Time
 
@@ -644,7 +644,7 @@ func (run *luaRun) exec(args [][]byte) ([]byte, string) {
 		return run.publish(args, spec.Name == "spublish"), ""
 	}
 	sub := &run.sub
-	*sub = Ctx{S: c.S, Cl: c.Cl, Spec: spec, Args: args, DB: run.db, Tx: c.Tx, Out: run.out[:0], RESP3: run.resp3, InExec: true}
+	*sub = Ctx{S: c.S, Cl: c.Cl, Spec: spec, Args: args, DB: c.S.eng.PhysDB(run.db), Tx: c.Tx, Out: run.out[:0], RESP3: run.resp3, InExec: true}
 	c.S.call(sub)
 	run.out = sub.Out
 	return sub.Out, ""

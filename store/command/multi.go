@@ -160,7 +160,7 @@ func cmdExec(c *Ctx) {
 	}
 	c.Array(len(m.cmds))
 	for _, q := range m.cmds {
-		sub := &Ctx{S: c.S, Cl: cl, Spec: q.spec, Args: q.args, DB: cl.currentDB(), Tx: c.Tx, Out: c.Out, RESP3: c.RESP3, InExec: true}
+		sub := &Ctx{S: c.S, Cl: cl, Spec: q.spec, Args: q.args, DB: c.S.eng.PhysDB(cl.currentDB()), Tx: c.Tx, Out: c.Out, RESP3: c.RESP3, InExec: true}
 		c.S.call(sub)
 		c.Out = sub.Out
 		if c.Tx != nil {

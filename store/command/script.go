@@ -236,7 +236,7 @@ func evalGeneric(c *Ctx, bySha, ro bool) {
 	keys := c.Args[3 : 3+n]
 	args := c.Args[3+n:]
 	vm := getVM()
-	run := &luaRun{vm: vm, c: c, name: s.sha, isEval: true, readOnly: ro || s.noWrites, db: c.DB}
+	run := &luaRun{vm: vm, c: c, name: s.sha, isEval: true, readOnly: ro || s.noWrites, db: c.S.eng.LogicalDB(c.DB)}
 	done := run.call(vm.scriptFn(s), keys, args)
 	putVM(vm)
 	if !done {

@@ -37,6 +37,7 @@ type Server struct {
 	maxBulk      atomic.Int64
 	queryLimit   atomic.Int64
 	maxClients   atomic.Int64
+	inlineExec   atomic.Bool  // exec-inline: run tasks on the loop goroutine when the shard is idle
 	requirePass  atomic.Value // string
 
 	slowlogThreshold atomic.Int64
@@ -143,6 +144,9 @@ func (s *Server) authRequired() bool {
 }
 
 func (s *Server) queryBufLimit() int { return int(s.queryLimit.Load()) }
+
+// QueryBufferLimit returns client-query-buffer-limit in bytes.
+func (s *Server) QueryBufferLimit() int { return s.queryBufLimit() }
 
 func (s *Server) maxBatch() int { return int(s.maxBatchV.Load()) }
 

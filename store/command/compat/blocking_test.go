@@ -419,3 +419,37 @@ func TestRESETLeavesMULTIAndSubscriptions(t *testing.T) {
 		t.Fatalf("PUBLISH after RESET = %q: the subscription survived", got)
 	}
 }
+
+// TestBLPOPOnTwoShardsWithConcurrentPushes pushes to both keys of a
+// blocked BLPOP at once, many times: the client is served once, by one key.
+func TestBLPOPOnTwoShardsWithConcurrentPushes(t *testing.T) {
+	s := testkit.Start(t, "--shards", "2")
+	ctx := context.Background()
+	a, b := keysOnTwoShards()
+	c := client(t, s, 2)
+	pa, pb := client(t, s, 2), client(t, s, 2)
+	for i := 0; i < 200; i++ {
+		res := make(chan error, 1)
+		go func() {
+			_, err := c.BLPop(ctx, 10*time.Second, a, b).Result()
+			res <- err
+		}()
+		time.Sleep(2 * time.Millisecond)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); pa.RPush(ctx, a, "x") }()
+		go func() { defer wg.Done(); pb.RPush(ctx, b, "y") }()
+		wg.Wait()
+		if err := <-res; err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		// One element was taken; clear the other for the next round.
+		n, _ := pa.Del(ctx, a, b).Result()
+		if n != 1 {
+			t.Fatalf("round %d: %d keys left, want exactly 1 (served once)", i, n)
+		}
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("server gone: %v", err)
+	}
+}

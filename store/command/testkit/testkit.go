@@ -106,11 +106,19 @@ func Start(t testing.TB, args ...string) *Server {
 }
 
 // StartDir is Start with a given data directory (to reopen data).
+//
+// $DISKDB_IO (uring, epoll, auto) picks the network backend unless args
+// name one; a test whose server cannot start because io_uring is
+// unavailable here is skipped, saying so.
 func StartDir(t testing.TB, dir string, args ...string) *Server {
 	t.Helper()
 	s := &Server{t: t, Port: FreePort(t), Dir: dir, bin: Binary(t)}
 	s.Addr = "127.0.0.1:" + strconv.Itoa(s.Port)
-	s.args = append([]string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--dir", dir, "--loglevel", "warning"}, args...)
+	s.args = []string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--dir", dir, "--loglevel", "warning"}
+	if io := os.Getenv("DISKDB_IO"); io != "" {
+		s.args = append(s.args, "--io", io)
+	}
+	s.args = append(s.args, args...)
 	s.launch()
 	t.Cleanup(s.Kill)
 	return s
@@ -150,6 +158,9 @@ func (s *Server) launch() {
 	for time.Now().Before(deadline) {
 		select {
 		case <-done:
+			if strings.Contains(s.Logs(), "io_uring unavailable") {
+				s.t.Skipf("io_uring backend cannot run here: %s", s.Logs())
+			}
 			s.t.Fatalf("server exited at start: %s", s.Logs())
 		default:
 		}
@@ -207,6 +218,9 @@ func (s *Server) Stop() {
 		s.Kill()
 	}
 }
+
+// PID returns the server's process id (to inspect /proc/<pid>).
+func (s *Server) PID() int { return s.cmd.Process.Pid }
 
 // Exited reports whether the process has ended.
 func (s *Server) Exited() bool {
