@@ -140,7 +140,7 @@ type Engine struct {
 	notifyMu   sync.RWMutex
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
-	writeErr   atomic.Pointer[string] // RocksDB refused a write (read-only until resumed)
+	writeErr   atomic.Pointer[string]    // RocksDB refused a write (read-only until resumed)
 	dbmap      atomic.Pointer[dbMapping] // logical → physical databases (dbmap.go)
 }
 
