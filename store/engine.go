@@ -140,8 +140,9 @@ type Engine struct {
 	notifyMu   sync.RWMutex
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
-	writeErr   atomic.Pointer[string]    // RocksDB refused a write (read-only until resumed)
-	dbmap      atomic.Pointer[dbMapping] // logical → physical databases (dbmap.go)
+	writeErr   atomic.Pointer[string]      // RocksDB refused a write (read-only until resumed)
+	dbmap      atomic.Pointer[dbMapping]   // logical → physical databases (dbmap.go)
+	keyObs     atomic.Pointer[keyObserver] // key-change observer (waiters.go)
 }
 
 type slotCount struct{ keys, expires int64 }

@@ -47,6 +47,13 @@ type Tx struct {
 	noWrites bool
 	aborted  bool
 
+	expiring bool // deleting an expired key (for the key observer)
+
+	// Ext is free for the command layer's per-task state (client-side
+	// caching keeps who runs the current command there); the store never
+	// reads it.
+	Ext any
+
 	mk      []byte // scratch meta key
 	k2      []byte // scratch key
 	rbuf    []byte // copies of values read from RocksDB this task
@@ -416,7 +423,9 @@ func (tx *Tx) DeleteKey(db int, key []byte, m *Meta) {
 
 func (tx *Tx) deleteKey(db int, key []byte, m *Meta, expired bool) {
 	tx.mk = appendMetaKey(tx.mk[:0], db, key)
+	tx.expiring = expired
 	tx.del(CFMeta, tx.mk)
+	tx.expiring = false
 	if m.Expire != 0 {
 		tx.k2 = appendExpireKey(tx.k2[:0], m.Expire, db, key)
 		tx.del(CFExpire, tx.k2)

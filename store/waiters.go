@@ -112,8 +112,36 @@ func (tx *Tx) RemoveWatch(db int, key []byte, w *Watch) {
 	}
 }
 
+// KeyObserver is told of every change of a key, on the goroutine that
+// runs the task changing it (holding the key's shard), before the group's
+// commit: client-side caching (CLIENT TRACKING) invalidates with it.
+type KeyObserver interface {
+	// KeyChanged: key's metadata in db was written or deleted; expired
+	// when the key was deleted because its TTL passed (lazily or actively).
+	// key is valid during the call only.
+	KeyChanged(tx *Tx, db int, key []byte, expired bool)
+	// DBFlushed: every key of db was deleted (FLUSHDB; FLUSHALL calls it
+	// for each database).
+	DBFlushed(tx *Tx, db int)
+}
+
+type keyObserver struct{ o KeyObserver }
+
+// SetKeyObserver installs o (nil removes it). Without one, key changes cost
+// one atomic load.
+func (e *Engine) SetKeyObserver(o KeyObserver) {
+	if o == nil {
+		e.keyObs.Store(nil)
+		return
+	}
+	e.keyObs.Store(&keyObserver{o})
+}
+
 // touched is called for every metadata write or delete.
 func (tx *Tx) touched(mk []byte) {
+	if ko := tx.e.keyObs.Load(); ko != nil {
+		ko.o.KeyChanged(tx, int(mk[0]), mk[3:], tx.expiring)
+	}
 	s := tx.shardFor(mk)
 	if s == nil || s.w == nil || s.w.nwatch == 0 {
 		return
@@ -125,6 +153,9 @@ func (tx *Tx) touched(mk []byte) {
 
 // touchedDB marks every watch on db dirty (FLUSHDB, FLUSHALL, SWAPDB).
 func (tx *Tx) touchedDB(db int) {
+	if ko := tx.e.keyObs.Load(); ko != nil {
+		ko.o.DBFlushed(tx, db)
+	}
 	for _, s := range tx.shards {
 		if s.w == nil || s.w.nwatch == 0 {
 			continue

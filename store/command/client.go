@@ -94,6 +94,13 @@ type Client struct {
 	subs    subState               // pub/sub subscriptions (hub lock)
 	nsubs   atomic.Int64           // their number
 
+	// Client-side caching (tracking.go): the tracking state (nil until
+	// CLIENT TRACKING is first used), invalidations held back (mu) until the
+	// batch in flight hands its replies over, and the count of hand-overs.
+	trk    *trackState
+	held   []byte
+	outSeq atomic.Uint64
+
 	// Transactions (owned by the batch runner).
 	multi   *multiState  // non-nil between MULTI and EXEC/DISCARD
 	watch   *store.Watch // current WATCH registration set
@@ -218,6 +225,7 @@ const maxServeOutput = 4 << 20
 func (cl *Client) OnClose() {
 	cl.s.removeClient(cl)
 	cl.unsubscribeAll()
+	cl.trackingClosed()
 	cl.mu.Lock()
 	cl.killed = true
 	busy := cl.inflight
@@ -320,15 +328,17 @@ func (cl *Client) process() {
 		}
 		if !done {
 			// Completed during runFrom by tasks run inline (Engine.TryRun):
-			// the output is already in ready, and nobody woke the loop.
+			// the output (held invalidations included) is already in
+			// ready, and nobody woke the loop.
 			cl.wout = append(cl.wout, cl.ready...)
 			cl.ready = cl.ready[:0]
 			cl.mu.Unlock()
 			continue
 		}
-		cl.inflight = false
-		cl.mu.Unlock()
 		cl.wout = cl.assemble(cl.wout)
+		cl.inflight = false
+		cl.wout = cl.handOver(cl.wout)
+		cl.mu.Unlock()
 	}
 	cl.releaseInput()
 }
@@ -678,6 +688,7 @@ func (cl *Client) resume() {
 	} else {
 		cl.ready = append(cl.ready, cl.aout...)
 	}
+	cl.ready = cl.handOver(cl.ready)
 	cl.inflight = false
 	killed := cl.killed
 	// On the loop goroutine, inside process (an inline run completed the
@@ -714,6 +725,7 @@ func (cl *Client) flushUpTo(i int) {
 	cl.flushed = i
 	cl.mu.Lock()
 	cl.ready = append(cl.ready, out...)
+	cl.ready = cl.handOver(cl.ready)
 	cl.mu.Unlock()
 	cl.conn.Wake()
 }

@@ -31,9 +31,12 @@ func init() {
 		&Spec{Name: "client|pause", Arity: -3, Flags: adm, Handler: cmdClientPause, Group: "connection", Summary: "Suspends commands processing.", Since: "3.0.0"},
 		&Spec{Name: "client|unpause", Arity: 2, Flags: adm, Handler: cmdClientUnpause, Group: "connection", Summary: "Resumes processing commands from paused clients.", Since: "6.2.0"},
 		&Spec{Name: "client|unblock", Arity: -3, Flags: adm, Handler: cmdClientUnblock, Group: "connection", Summary: "Unblocks a client blocked by a blocking command from a different connection.", Since: "5.0.0"},
-		&Spec{Name: "client|getredir", Arity: 2, Flags: sess, Handler: func(c *Ctx) { c.Int(-1) }, Group: "connection", Summary: "Returns the client ID to which the connection's tracking notifications are redirected.", Since: "6.0.0"},
+		&Spec{Name: "client|getredir", Arity: 2, Flags: sess, Handler: cmdClientGetRedir, Group: "connection", Summary: "Returns the client ID to which the connection's tracking notifications are redirected.", Since: "6.0.0"},
 		&Spec{Name: "client|trackinginfo", Arity: 2, Flags: sess, Handler: cmdClientTrackingInfo, Group: "connection", Summary: "Returns information about server-assisted client-side caching for the connection.", Since: "6.2.0"},
-		&Spec{Name: "client|caching", Arity: 3, Flags: sess, Handler: cmdClientCaching, Group: "connection", Summary: "Instructs the server whether to track the keys in the next request.", Since: "6.0.0"},
+		// TRACKING and CACHING take effect in order with the keyed commands
+		// sent before them in the same pipeline (ExecAfter).
+		&Spec{Name: "client|tracking", Arity: -3, Flags: sess&^ExecInline | ExecAfter, Handler: cmdClientTracking, Group: "connection", Summary: "Controls server-assisted client-side caching for the connection.", Since: "6.0.0"},
+		&Spec{Name: "client|caching", Arity: 3, Flags: sess&^ExecInline | ExecAfter, Handler: cmdClientCaching, Group: "connection", Summary: "Instructs the server whether to track the keys in the next request.", Since: "6.0.0"},
 		&Spec{Name: "client|help", Arity: 2, Flags: FlagLoading | FlagStale | ExecInline, Handler: helpHandler("CLIENT", []string{
 			"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
 			"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
@@ -327,7 +330,7 @@ func cmdClientUnpause(c *Ctx) {
 	c.OK()
 }
 
-// --- CLIENT UNBLOCK, tracking ---
+// --- CLIENT UNBLOCK ---
 
 // Unblockers are asked, in turn, to wake a client blocked in a blocking
 // command (CLIENT UNBLOCK). Each reports whether the client was blocked by
@@ -370,25 +373,6 @@ func cmdClientUnblock(c *Ctx) {
 	c.Int(0)
 }
 
-// CLIENT TRACKINGINFO. DiskDB does not track keys for client-side caching,
-// so tracking is always off.
-func cmdClientTrackingInfo(c *Ctx) {
-	c.Map(3)
-	c.BulkStr("flags")
-	c.Set(1)
-	c.BulkStr("off")
-	c.BulkStr("redirect")
-	c.Int(-1)
-	c.BulkStr("prefixes")
-	c.Array(0)
-}
-
-// CLIENT CACHING YES|NO: only valid in tracking mode, which DiskDB never
-// enters.
-func cmdClientCaching(c *Ctx) {
-	c.Err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
-}
-
 // --- CLIENT LIST, INFO, KILL ---
 
 // infoLine formats the client as a line of CLIENT LIST (redis-server 7.0's
@@ -400,9 +384,12 @@ func (cl *Client) infoLine(b []byte, now time.Time) []byte {
 	if cl.resp3 {
 		resp = 3
 	}
-	flags := "N"
+	flags, redir := cl.trackingListFlags()
 	if cl.noEvict {
-		flags = "e"
+		flags += "e"
+	}
+	if flags == "" {
+		flags = "N"
 	}
 	cmd := "NULL"
 	if sp := cl.lastSpec.Load(); sp != nil {
@@ -438,7 +425,9 @@ func (cl *Client) infoLine(b []byte, now time.Time) []byte {
 	b = append(b, cmd...)
 	b = append(b, " user="...)
 	b = append(b, cl.user...)
-	b = append(b, " redir=-1 resp="...)
+	b = append(b, " redir="...)
+	b = strconv.AppendInt(b, redir, 10)
+	b = append(b, " resp="...)
 	b = strconv.AppendInt(b, int64(resp), 10)
 	return append(b, '\n')
 }
@@ -761,7 +750,7 @@ func cmdCommandInfo(c *Ctx) {
 
 // FlagNoAsyncLoading marks commands refused while a replica loads a data
 // set in the background; reported by COMMAND INFO only.
-const FlagNoAsyncLoading Flag = 1 << 27
+const FlagNoAsyncLoading Flag = 1 << 24
 
 // commandFlagNames are the flags COMMAND INFO reports, in redis-server's
 // order. movablekeys is derived from Spec.KeysFn.

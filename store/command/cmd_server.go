@@ -823,7 +823,8 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("maxclients", s.maxClients.Load())
 		w.zeros("client_recent_max_input_buffer", "client_recent_max_output_buffer")
 		w.kv("blocked_clients", 0)
-		w.kv("tracking_clients", 0)
+		tc, _, _, _ := trackingInfo()
+		w.kv("tracking_clients", tc)
 		w.kv("clients_in_timeout_table", 0)
 	case "memory":
 		w.b = append(w.b, "# Memory\r\n"...)
@@ -958,8 +959,12 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("keyspace_misses", st.KeyspaceMisses.Load())
 		w.zeros("pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec", "total_forks",
 			"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
-			"active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
-			"tracking_total_keys", "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies")
+			"active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time")
+		_, tk, ti, tp := trackingInfo()
+		w.kv("tracking_total_keys", tk)
+		w.kv("tracking_total_items", ti)
+		w.kv("tracking_total_prefixes", tp)
+		w.zeros("unexpected_error_replies")
 		w.kv("total_error_replies", s.totalErrors())
 		w.zeros("dump_payload_sanitizations", "total_reads_processed", "total_writes_processed",
 			"io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks", "reply_buffer_expands")

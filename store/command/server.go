@@ -153,7 +153,12 @@ func (s *Server) maxBatch() int { return int(s.maxBatchV.Load()) }
 // call runs a handler with statistics.
 func (s *Server) call(c *Ctx) {
 	start := time.Now()
-	c.Spec.Handler(c)
+	if trackingClients.Load() > 0 {
+		// Client-side caching (tracking.go) sees every command run.
+		tracked(c)
+	} else {
+		c.Spec.Handler(c)
+	}
 	d := time.Since(start)
 	st := c.Spec.stats
 	st.calls.Add(1)
