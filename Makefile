@@ -4,6 +4,13 @@
 #   make test    install what is missing and run every test
 #   make bench   side-by-side benchmarks against redis-server (~10-15 min;
 #                `make bench-quick` is a 2-minute smoke run; flags: BENCH_ARGS=...)
+#
+# Reliability (RELIABILITY.md; short versions of each run in make test):
+#   make crashloop  kill -9 loop, 100 iterations per fsync mode
+#   make soak       30 minutes of mixed load with connection churn
+#   make fuzznet    network fuzzer and hostile clients, minutes
+#   make fulldisk   full filesystem (tmpfs; needs mount permission)
+#   make race       race-enabled server under the compat suite and the loads
 
 GO      ?= go
 # giouring links only with the linkname check off on Go >= 1.23.
@@ -14,12 +21,18 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_STAMP := .deps-ok
 
 BIN := bin/diskdb
+RACE_BIN := bin/diskdb-race
+REL := ./store/command/reliability
+REPORT ?= $(CURDIR)/reliability-report.jsonl
+RACE_LOGS := $(CURDIR)/bin/race-logs
+# The compat tests run against the race-enabled server by make race.
+RACE_COMPAT ?= .
 TEST_TIMEOUT ?= 25m
 DIR ?= ./data
 ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: all build run test test-short bench bench-quick bench-tool fmt vet deps clean fuzz
+.PHONY: all build run test test-short bench bench-quick bench-tool fmt vet deps clean fuzz crashloop soak fuzznet fulldisk race race-build
 
 all: build
 
@@ -44,11 +57,11 @@ run: build
 # against redis-server, durability (kill -9) and hostile-input tests; the
 # compatibility suite once more over io_uring (skipped, saying so, where the
 # kernel refuses it).
-test: build
+test: build race-build
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	DISKDB_BIN=$(CURDIR)/$(BIN) DISKDB_IO=epoll $(GO) test -timeout $(TEST_TIMEOUT) ./...
+	DISKDB_BIN=$(CURDIR)/$(BIN) DISKDB_RACE_BIN=$(CURDIR)/$(RACE_BIN) DISKDB_IO=epoll $(GO) test -timeout $(TEST_TIMEOUT) ./...
 	DISKDB_BIN=$(CURDIR)/$(BIN) DISKDB_IO=uring $(GO) test -timeout $(TEST_TIMEOUT) ./store/command/compat
 
 test-short: build
@@ -69,6 +82,43 @@ bench-quick: deps build bench-tool
 
 bench-tool: deps
 	$(GO) build -o bin/diskdb-bench ./cmd/diskdb-bench
+
+race-build: deps
+	$(GO) build -race -o $(RACE_BIN) ./cmd/diskdb
+
+# Long runs: figures go to $(REPORT) (JSON lines) and RELIABILITY.md.
+crashloop: build
+	DISKDB_BIN=$(CURDIR)/$(BIN) RELIABILITY_CRASH_ITERS=100 RELIABILITY_WORKERS=16 RELIABILITY_REPORT=$(REPORT) \
+		$(GO) test -count=1 -v -timeout 120m -run 'TestCrashLoop' $(REL)
+
+soak: build
+	DISKDB_BIN=$(CURDIR)/$(BIN) RELIABILITY_SOAK_DURATION=$${SOAK:-30m} RELIABILITY_SOAK_EVERY=1m RELIABILITY_REPORT=$(REPORT) \
+		$(GO) test -count=1 -v -timeout 120m -run 'TestSoak' $(REL)
+
+fuzznet: build
+	DISKDB_BIN=$(CURDIR)/$(BIN) RELIABILITY_FUZZ_DURATION=$${FUZZ:-5m} RELIABILITY_SLOWLORIS_DURATION=60s \
+		RELIABILITY_NONREADER_DURATION=10s RELIABILITY_REPORT=$(REPORT) \
+		$(GO) test -count=1 -v -timeout 60m -run 'TestHostile' $(REL)
+
+fulldisk: build
+	DISKDB_BIN=$(CURDIR)/$(BIN) RELIABILITY_REPORT=$(REPORT) \
+		$(GO) test -count=1 -v -timeout 10m -run 'TestFullDisk|TestCorrupt|TestTorn' $(REL)
+
+# go test -race over the in-process packages (executor, backends, command
+# layer units), then the compat suite (RACE_COMPAT selects tests) and the
+# reliability loads against a -race server: any GORACE report of the
+# server fails the target and is printed. Compat failures under -race
+# (timing checks run slower) are shown, not fatal: this target is about races.
+race: race-build
+	rm -rf $(RACE_LOGS) && mkdir -p $(RACE_LOGS)
+	$(GO) test -race -count=1 -timeout 30m ./store/ ./proto/ ./loop/ ./store/command/
+	GORACE="log_path=$(RACE_LOGS)/race halt_on_error=0" DISKDB_BIN=$(CURDIR)/$(RACE_BIN) \
+		$(GO) test -count=1 -timeout 60m -run '$(RACE_COMPAT)' ./store/command/compat || true
+	GORACE="log_path=$(RACE_LOGS)/race halt_on_error=0" DISKDB_BIN=$(CURDIR)/$(RACE_BIN) DISKDB_RACE_BIN=$(CURDIR)/$(RACE_BIN) \
+		RELIABILITY_RACE_DURATION=60s RELIABILITY_FUZZ_DURATION=30s \
+		$(GO) test -count=1 -v -timeout 30m -run 'TestServerUnderRaceDetector|TestHostileFuzzNet|TestCrashLoop|TestSoak' $(REL)
+	@if ls $(RACE_LOGS)/race.* >/dev/null 2>&1; then cat $(RACE_LOGS)/race.*; echo "make race: data races found (above)"; exit 1; fi
+	@echo "make race: no data race reported"
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

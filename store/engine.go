@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,6 +146,7 @@ type Engine struct {
 	notifyMu   sync.RWMutex
 	notifyFunc func(db int, event string, key []byte)
 	notifyOn   atomic.Bool
+	writeErr   atomic.Pointer[string]      // RocksDB refused a write (read-only until resumed)
 	dbmap      atomic.Pointer[dbMapping]   // logical → physical databases (dbmap.go)
 	keyObs     atomic.Pointer[keyObserver] // key-change observer (waiters.go)
 }
@@ -166,6 +168,7 @@ type Stats struct {
 	WALSyncs       atomic.Int64
 	LastSyncError  atomic.Value // string
 	Reclaimed      atomic.Int64 // collections whose range was compacted away
+	WriteResumes   atomic.Int64 // times writes resumed after a storage error
 }
 
 const idBlock = 1 << 16
@@ -177,7 +180,9 @@ func Open(opts Options) (*Engine, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+	// The rocksdb directory exists before the open, or RocksDB logs an
+	// error about reading it (its log goes to standard error).
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "rocksdb"), 0o755); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	rocks := tuning.NewRocks(tuning.RocksProfile{
@@ -187,6 +192,7 @@ func Open(opts Options) (*Engine, error) {
 		HashPrefixLen:   3,
 		Statistics:      opts.Statistics,
 	}, cfNames[:])
+	logToStderr(rocks.DB)
 	db, handles, err := grocksdb.OpenDbColumnFamilies(rocks.DB, filepath.Join(opts.Dir, "rocksdb"), cfNames[:], rocks.CFOptions())
 	if err != nil {
 		rocks.Destroy()
@@ -226,7 +232,8 @@ func Open(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.startShards()
-	e.wg.Add(3)
+	e.wg.Add(4)
+	go e.resumeLoop()
 	go e.walSyncLoop()
 	go e.expireLoop()
 	go e.reclaimLoop()
@@ -282,6 +289,7 @@ func (e *Engine) newID() (uint64, error) {
 		var b [8]byte
 		binary.BigEndian.PutUint64(b[:], limit)
 		if err := e.db.PutCF(e.woSyn, e.cfs[CFSys], []byte{'i'}, b[:]); err != nil {
+			e.writeFailed(err)
 			return 0, fmt.Errorf("store: persist id allocator: %w", err)
 		}
 		e.idLimit = limit
@@ -340,7 +348,9 @@ func (e *Engine) walSyncLoop() {
 		case <-e.stop:
 			return
 		case <-t.C:
-			if e.Fsync() != FsyncEverysec {
+			// After a failed WAL append RocksDB's log writer must not be
+			// flushed again (7.8 asserts on it) until Resume replaced it.
+			if e.Fsync() != FsyncEverysec || e.writeErr.Load() != nil {
 				continue
 			}
 			if err := e.db.FlushWAL(true); err != nil {
@@ -349,6 +359,59 @@ func (e *Engine) walSyncLoop() {
 			} else {
 				e.stats.WALSyncs.Add(1)
 			}
+		}
+	}
+}
+
+// writeFailed records that RocksDB refused a commit. With paranoid checks
+// on, an I/O error (a full disk) leaves RocksDB read-only: reads go on,
+// writes fail with the error until resumeLoop gets them going again.
+func (e *Engine) writeFailed(err error) {
+	if e.writeErr.Load() == nil {
+		msg := err.Error()
+		if e.writeErr.CompareAndSwap(nil, &msg) {
+			e.log.Error("storage write failed; writes are refused until it can resume (free disk space)", "err", err)
+		}
+	}
+}
+
+// WriteError returns the storage error that stops writes, or "".
+func (e *Engine) WriteError() string {
+	if p := e.writeErr.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// resumeLoop tries once a second to resume writes after a storage error:
+// DB::Resume flushes the memtables and switches to a new WAL, which works
+// as soon as the disk has room again, without a restart.
+func (e *Engine) resumeLoop() {
+	defer e.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last := ""
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			if e.writeErr.Load() == nil {
+				continue
+			}
+			if err := e.resumeDB(); err != nil {
+				// "Resource busy": RocksDB's own recovery from a full disk
+				// is running (it polls free space every 5 s and resumes).
+				if err.Error() != last && !strings.HasPrefix(err.Error(), "Resource busy") {
+					last = err.Error()
+					e.log.Warn("storage writes still refused", "err", err)
+				}
+				continue
+			}
+			last = ""
+			e.writeErr.Store(nil)
+			e.stats.WriteResumes.Add(1)
+			e.log.Warn("storage writes resumed")
 		}
 	}
 }
@@ -437,6 +500,14 @@ func (e *Engine) Close() error {
 	e.stopShards()
 	close(e.stop)
 	e.wg.Wait()
+	if e.writeErr.Load() != nil {
+		if err := e.resumeDB(); err != nil {
+			// Flushing would touch the failed WAL writer: leave the
+			// acknowledged writes to WAL recovery at the next start.
+			e.closeDB()
+			return fmt.Errorf("store: closing with writes refused: %w", err)
+		}
+	}
 	err := e.db.FlushWAL(true)
 	fo := grocksdb.NewDefaultFlushOptions()
 	fo.SetWait(true)

@@ -152,7 +152,7 @@ func (m *mergedIter) rawPeek() (kv, bool) {
 			if !m.it.Valid() {
 				m.rawDone = true
 				if err := m.it.Err(); err != nil && m.err == nil {
-					m.err = err
+					m.err = readErr(err)
 					if m.tx.memOnly {
 						m.tx.aborted = true
 					}

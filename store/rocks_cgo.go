@@ -101,7 +101,7 @@ func (e *Engine) getInto(ro *grocksdb.ReadOptions, cf CF, key, dst []byte) (out 
 		case -1:
 			msg := C.GoString(cerr)
 			C.free(unsafe.Pointer(cerr))
-			return dst, false, errors.New(msg)
+			return dst, false, readErr(errors.New(msg))
 		case 0:
 			return dst, false, nil
 		}

@@ -221,6 +221,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 	tx.e.stats.Commits.Add(1)
 	if err != nil {
 		tx.e.stats.CommitErrors.Add(1)
+		tx.e.writeFailed(err)
 		err = fmt.Errorf("ERR write to storage failed: %v", err)
 		// The caches hold only committed state; drop entries this batch
 		// touched in case a partial outcome is ever possible.

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/diskdb/diskdb/store"
 )
 
 // Server commands: INFO, CONFIG, persistence (SAVE, BGSAVE, LASTSAVE,
@@ -818,6 +820,7 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("io_threads_active", 0)
 		w.kv("io_backend", s.Backend)
 		w.kv("shards", s.eng.Shards())
+		w.kv("go_goroutines", runtime.NumGoroutine())
 	case "clients":
 		w.b = append(w.b, "# Clients\r\n"...)
 		blocked, pubsubClients := 0, 0
@@ -931,8 +934,10 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("aof_current_rewrite_time_sec", -1)
 		w.kv("aof_last_bgrewrite_status", "ok")
 		w.zeros("aof_rewrites", "aof_rewrites_consecutive_failures")
+		// err while RocksDB refuses writes (a full disk): back to ok once
+		// they resumed.
 		wstatus := "ok"
-		if s.eng.Stats().CommitErrors.Load() > 0 {
+		if s.eng.WriteError() != "" {
 			wstatus = "err"
 		}
 		w.kv("aof_last_write_status", wstatus)
@@ -946,6 +951,11 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.kv("wal_syncs", s.eng.Stats().WALSyncs.Load())
 		w.kv("commits", s.eng.Stats().Commits.Load())
 		w.kv("commit_errors", s.eng.Stats().CommitErrors.Load())
+		w.kv("storage_write_error", strconv.Quote(s.eng.WriteError()))
+		w.kv("storage_write_resumes", s.eng.Stats().WriteResumes.Load())
+		cr, cl := store.Corruptions()
+		w.kv("storage_corrupt_reads", cr)
+		w.kv("rocksdb_corruption_reports", cl)
 	case "stats":
 		w.b = append(w.b, "# Stats\r\n"...)
 		st := s.eng.Stats()
