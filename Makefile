@@ -5,7 +5,7 @@
 #   make bench   side-by-side benchmarks against redis-server (~10-15 min;
 #                `make bench-quick` is a 2-minute smoke run; flags: BENCH_ARGS=...)
 #
-# Reliability (RELIABILITY.md; short versions of each run in make test):
+# Reliability (store/command/reliability/RELIABILITY.md; short versions of each run in make test):
 #   make crashloop  kill -9 loop, 100 iterations per fsync mode
 #   make soak       30 minutes of mixed load with connection churn
 #   make fuzznet    network fuzzer and hostile clients, minutes

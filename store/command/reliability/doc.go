@@ -25,6 +25,6 @@
 //
 // The short versions run in `go test ./...`; the Makefile's crashloop,
 // soak, fuzznet and fulldisk targets set RELIABILITY_* variables for the
-// long runs. RELIABILITY.md at the project root has the method and the
+// long runs. RELIABILITY.md in this directory has the method and the
 // figures.
 package reliability
