@@ -32,7 +32,7 @@ DIR ?= ./data
 ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: all build run test test-short bench bench-quick bench-tool fmt vet deps clean fuzz crashloop soak fuzznet fulldisk race race-build
+.PHONY: all build run test test-short bench bench-quick bench-commands bench-uring bench-tool fmt vet deps clean fuzz crashloop soak fuzznet fulldisk race race-build
 
 all: build
 
@@ -56,13 +56,15 @@ run: build
 # compatibility suite over TCP against the real binary, differential runs
 # against redis-server, durability (kill -9) and hostile-input tests; the
 # compatibility suite once more over io_uring (skipped, saying so, where the
-# kernel refuses it).
+# kernel refuses it); the executor, the command layer, the parser and the
+# io_uring backend under the race detector.
 test: build race-build
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	DISKDB_BIN=$(CURDIR)/$(BIN) DISKDB_RACE_BIN=$(CURDIR)/$(RACE_BIN) DISKDB_IO=epoll $(GO) test -timeout $(TEST_TIMEOUT) ./...
 	DISKDB_BIN=$(CURDIR)/$(BIN) DISKDB_IO=uring $(GO) test -timeout $(TEST_TIMEOUT) ./store/command/compat
+	$(GO) test -race -short -timeout $(TEST_TIMEOUT) ./store ./store/command ./proto ./uring
 
 test-short: build
 	DISKDB_BIN=$(CURDIR)/$(BIN) $(GO) test -short -timeout $(TEST_TIMEOUT) ./...
@@ -79,6 +81,17 @@ bench: deps build bench-tool
 
 bench-quick: deps build bench-tool
 	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN) --quick $(BENCH_ARGS)
+
+# Single commands the generator has no workload for (bitmaps, HyperLogLog,
+# geo, ZRANGE, streams, EVALSHA, JSON), with redis-benchmark's custom
+# commands, side by side; RUNS=5 N=500000 for longer runs.
+bench-commands: deps build
+	bash bench/commands.sh $(CURDIR)/$(BIN)
+
+# The network backends side by side: --io uring, --io epoll, redis-server
+# (redis-benchmark -c 50, SET/GET at -P 1 and -P 16); ROUNDS=5.
+bench-uring: deps build
+	DISKDB=$(CURDIR)/$(BIN) bash bench/uring.sh $(or $(ROUNDS),5)
 
 bench-tool: deps
 	$(GO) build -o bin/diskdb-bench ./cmd/diskdb-bench

@@ -511,8 +511,14 @@ func (e *Engine) Close() error {
 	err := e.db.FlushWAL(true)
 	fo := grocksdb.NewDefaultFlushOptions()
 	fo.SetWait(true)
-	if ferr := e.db.Flush(fo); ferr != nil && err == nil {
-		err = ferr
+	// Every column family, so the next start replays no WAL.
+	for _, h := range e.cfs {
+		if h == nil {
+			continue
+		}
+		if ferr := e.db.FlushCF(h, fo); ferr != nil && err == nil {
+			err = ferr
+		}
 	}
 	fo.Destroy()
 	e.closeDB()

@@ -237,14 +237,6 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 				s.cache.clear()
 			}
 		}
-		for i := range tx.counts {
-			d := &tx.counts[i]
-			c := &tx.e.counts[d.db][d.slot]
-			c.keys += d.keys
-			c.expires += d.expires
-			tx.e.dbKeys[d.db].Add(d.keys)
-			tx.e.dbExpire[d.db].Add(d.expires)
-		}
 		tx.ov.latestMeta(func(k, v []byte, del bool) {
 			c := tx.cacheFor(k)
 			if del {
@@ -253,9 +245,19 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 				c.put(k, v)
 			}
 		})
+		// Expired-key figures and keyspace events first: whoever sees the
+		// key counts drop (DBSIZE reaching 0) sees them too.
 		tx.e.stats.ExpiredKeys.Add(tx.expired)
 		for _, ev := range tx.events {
 			tx.e.notify(ev.db, ev.name, ev.key)
+		}
+		for i := range tx.counts {
+			d := &tx.counts[i]
+			c := &tx.e.counts[d.db][d.slot]
+			c.keys += d.keys
+			c.expires += d.expires
+			tx.e.dbKeys[d.db].Add(d.keys)
+			tx.e.dbExpire[d.db].Add(d.expires)
 		}
 		if len(tx.reclaim) > 0 {
 			tx.e.queueReclaim(tx.reclaim)

@@ -51,15 +51,17 @@ type Rocks struct {
 
 // NewRocks builds the options for a DiskDB database with the given column
 // families: bloom filters on every family (point lookups dominate), index and
-// filter blocks in the block cache so memory stays bounded by its size, LZ4
-// on the upper levels and ZSTD at the bottom, one writer per shard without
-// the adaptive-yield spin (measured: it burns the second core under load).
+// filter blocks in the block cache so memory stays bounded by its size, 4 KiB
+// blocks and LZ4 at every level (a read that misses the cache decompresses
+// one small block: random GETs over 5 M keys +30 % against 16 KiB blocks with
+// ZSTD at the bottom, BENCHMARKS.md), one writer per shard without the
+// adaptive-yield spin (measured: it burns the second core under load).
 func NewRocks(p RocksProfile, cfNames []string) *Rocks {
 	p.ensureDefaults()
 	r := &Rocks{Cache: grocksdb.NewLRUCache(p.BlockCacheSize)}
 	t := grocksdb.NewDefaultBlockBasedTableOptions()
 	t.SetBlockCache(r.Cache)
-	t.SetBlockSize(16 << 10)
+	t.SetBlockSize(4 << 10)
 	t.SetFilterPolicy(grocksdb.NewBloomFilter(10))
 	t.SetCacheIndexAndFilterBlocks(true)
 	t.SetCacheIndexAndFilterBlocksWithHighPriority(true)
@@ -73,7 +75,7 @@ func NewRocks(p RocksProfile, cfNames []string) *Rocks {
 		o.SetWriteBufferSize(p.WriteBufferSize)
 		o.SetMaxWriteBufferNumber(p.MaxWriteBuffers)
 		o.SetCompression(grocksdb.LZ4Compression)
-		o.SetBottommostCompression(grocksdb.ZSTDCompression)
+		o.SetBottommostCompression(grocksdb.LZ4Compression)
 		o.SetLevelCompactionDynamicLevelBytes(true)
 		o.SetTargetFileSizeBase(64 << 20)
 		o.SetMaxBytesForLevelBase(256 << 20)

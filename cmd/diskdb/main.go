@@ -27,6 +27,7 @@ import (
 	"github.com/diskdb/diskdb/loop"
 	"github.com/diskdb/diskdb/store"
 	"github.com/diskdb/diskdb/store/command"
+	"github.com/diskdb/diskdb/tuning"
 	"github.com/diskdb/diskdb/uring"
 )
 
@@ -80,6 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tuning.LimitMallocArenas(2) // before RocksDB's threads start: see tuning/malloc_linux.go
 	eng, err := store.Open(store.Options{
 		Dir:              cfg.Get("dir"),
 		Databases:        int(cfg.Int("databases")),
