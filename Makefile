@@ -32,7 +32,7 @@ DIR ?= ./data
 ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: all build run test test-short bench bench-quick bench-commands bench-uring bench-tool fmt vet deps clean fuzz crashloop soak fuzznet fulldisk race race-build
+.PHONY: all build rocksdb-release run test test-short bench bench-quick bench-commands bench-uring bench-tool fmt vet deps clean fuzz crashloop soak fuzznet fulldisk race race-build
 
 all: build
 
@@ -46,8 +46,36 @@ deps:
 	fi
 	@command -v $(GO) >/dev/null || { echo "Go is required (https://go.dev/dl)"; exit 1; }
 
+# A release build of RocksDB (make rocksdb-release, opt-in) goes to bin/lib;
+# when it is there, the server is linked to look for it first (rpath
+# $ORIGIN/lib). Same version and ABI as Debian's package, built with NDEBUG:
+# Debian's librocksdb keeps RocksDB's assertions and sync points on, which
+# costs every memtable insert and iterator step (BENCHMARKS.md).
+ROCKSDB_VERSION := 7.8.3
+ROCKSDB_SHA256 := b85408a374770897332bf15e51620a5f35720dd416a4749e3899057f9cfaf84d
+ROCKSDB_URL := http://deb.debian.org/debian/pool/main/r/rocksdb/rocksdb_$(ROCKSDB_VERSION).orig.tar.gz
+ROCKSDB_SRC := bin/rocksdb-$(ROCKSDB_VERSION)
+ifneq ($(wildcard bin/lib/librocksdb.so.7.8),)
+export CGO_LDFLAGS := $(CGO_LDFLAGS) -Wl,-rpath,$$ORIGIN/lib
+endif
+
 build: deps
 	$(GO) build -o $(BIN) ./cmd/diskdb
+	@if [ -f bin/lib/librocksdb.so.7.8 ]; then echo ">> $(BIN) uses the release RocksDB in bin/lib"; fi
+
+# About 10 minutes on 2 cores; `rm -rf bin/lib` goes back to Debian's library.
+rocksdb-release: deps
+	@mkdir -p bin/lib
+	@if [ ! -f $(ROCKSDB_SRC)/librocksdb.so.$(ROCKSDB_VERSION) ]; then \
+		echo ">> downloading and building RocksDB $(ROCKSDB_VERSION) (release, RTTI for DiskDB's logger)"; \
+		curl -fsSL -o bin/rocksdb.tar.gz $(ROCKSDB_URL) && \
+		echo "$(ROCKSDB_SHA256)  bin/rocksdb.tar.gz" | sha256sum -c --quiet && \
+		tar -C bin -xzf bin/rocksdb.tar.gz && rm bin/rocksdb.tar.gz && \
+		$(MAKE) -C $(ROCKSDB_SRC) -j$$(nproc) shared_lib DEBUG_LEVEL=0 USE_RTTI=1 PORTABLE=1 DISABLE_WARNING_AS_ERROR=1 >bin/rocksdb-build.log 2>&1 || \
+		{ echo "RocksDB build failed: see bin/rocksdb-build.log"; exit 1; }; \
+	fi
+	cp -a $(ROCKSDB_SRC)/librocksdb.so.$(ROCKSDB_VERSION) $(ROCKSDB_SRC)/librocksdb.so.7.8 bin/lib/
+	$(MAKE) build
 
 run: build
 	./$(BIN) --dir $(DIR) $(ARGS)
