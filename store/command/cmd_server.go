@@ -997,6 +997,10 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 			"io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks", "reply_buffer_expands")
 		w.kv("hot_cache_hits", st.CacheHits.Load())
 		w.kv("hot_cache_misses", st.CacheMisses.Load())
+		// Batches run on the network goroutine (exec-inline), and those
+		// that needed the disk and went to their shard after all.
+		w.kv("inline_executions", st.Inline.Load())
+		w.kv("inline_aborts", st.InlineAborts.Load())
 		w.kv("reclaimed_collections", st.Reclaimed.Load())
 		w.kv("client_output_buffer_limit_disconnections", s.lim.obKills.Load())
 		w.kv("client_query_buffer_limit_disconnections", s.lim.qbufKills.Load())
