@@ -586,6 +586,10 @@ func (r *rdbReader) string() []byte {
 	return nil
 }
 
+// LZFDecompress expands LZF data to exactly n bytes, as RDB payloads
+// (DUMP, FUNCTION DUMP) carry it.
+func LZFDecompress(in []byte, n uint64) ([]byte, bool) { return lzfDecompress(in, n) }
+
 // lzfDecompress expands LZF data (liblzf's format: literal runs of 1..32
 // bytes and back references of 3..264 bytes) to exactly n bytes.
 func lzfDecompress(in []byte, n uint64) ([]byte, bool) {

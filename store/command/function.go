@@ -737,7 +737,7 @@ func cmdFunctionDump(c *Ctx) {
 	}
 	functions.mu.RUnlock()
 	b = append(b, rdbVersion, 0)
-	b = binary.LittleEndian.AppendUint64(b, crc64Jones(0, b))
+	b = binary.LittleEndian.AppendUint64(b, store.CRC64(0, b))
 	c.Bulk(b)
 }
 
@@ -762,7 +762,7 @@ func cmdFunctionRestore(c *Ctx) {
 	}
 	data := c.Args[2]
 	if len(data) < 10 || binary.LittleEndian.Uint16(data[len(data)-10:]) > rdbVersion ||
-		crc64Jones(0, data[:len(data)-8]) != binary.LittleEndian.Uint64(data[len(data)-8:]) {
+		store.CRC64(0, data[:len(data)-8]) != binary.LittleEndian.Uint64(data[len(data)-8:]) {
 		c.Err("ERR DUMP payload version or checksum are wrong")
 		return
 	}
@@ -929,7 +929,7 @@ func rdbReadString(b []byte) ([]byte, []byte, bool) {
 		if !ok || uint64(len(b3)) < clen || ulen > 1<<30 {
 			return nil, nil, false
 		}
-		out, ok := lzfDecompress(b3[:clen], int(ulen))
+		out, ok := store.LZFDecompress(b3[:clen], ulen)
 		if !ok {
 			return nil, nil, false
 		}
@@ -937,69 +937,6 @@ func rdbReadString(b []byte) ([]byte, []byte, bool) {
 	}
 	return nil, nil, false
 }
-
-// lzfDecompress expands LZF data (liblzf's format) to exactly n bytes.
-func lzfDecompress(in []byte, n int) ([]byte, bool) {
-	out := make([]byte, 0, n)
-	for i := 0; i < len(in); {
-		ctrl := int(in[i])
-		i++
-		if ctrl < 32 {
-			l := ctrl + 1
-			if i+l > len(in) || len(out)+l > n {
-				return nil, false
-			}
-			out = append(out, in[i:i+l]...)
-			i += l
-			continue
-		}
-		l := ctrl >> 5
-		if l == 7 {
-			if i >= len(in) {
-				return nil, false
-			}
-			l += int(in[i])
-			i++
-		}
-		if i >= len(in) {
-			return nil, false
-		}
-		ref := len(out) - (ctrl&0x1f)<<8 - 1 - int(in[i])
-		i++
-		l += 2
-		if ref < 0 || len(out)+l > n {
-			return nil, false
-		}
-		for j := 0; j < l; j++ {
-			out = append(out, out[ref+j])
-		}
-	}
-	return out, len(out) == n
-}
-
-// crc64Jones is Redis's CRC-64 (Jones polynomial, reflected, no final xor).
-func crc64Jones(crc uint64, b []byte) uint64 {
-	for _, c := range b {
-		crc = crc64Table[byte(crc)^c] ^ crc>>8
-	}
-	return crc
-}
-
-var crc64Table = func() (t [256]uint64) {
-	const poly = 0x95ac9329ac4bc9b5 // 0xad93d23594c935a9 reflected
-	for i := range t {
-		c := uint64(i)
-		for j := 0; j < 8; j++ {
-			if c&1 != 0 {
-				c = c>>1 ^ poly
-			} else {
-				c >>= 1
-			}
-		}
-		t[i] = c
-	}
-	return
-}()
 
 // runningScript describes a script past busy-reply-threshold for FUNCTION
 // STATS (only then can Redis answer while a script runs).
