@@ -62,6 +62,7 @@ type Options struct {
 	HotCacheSize    int64     // executor value cache over all shards, bytes (64 MiB); <0 disables
 	WriteBufferSize int64     // RocksDB memtable, bytes (32 MiB)
 	Statistics      bool      // RocksDB statistics (tickers for INFO rocksdb: cache hits, stalls)
+	MaxOpenFiles    int       // RocksDB table files kept open, >= 20 (4096)
 	// MetaHashMemtable indexes the meta column family's memtable by hash
 	// slot (db · slot prefix) instead of one skiplist: cheaper inserts of
 	// random keys; scans then go slot by slot.
@@ -191,6 +192,7 @@ func Open(opts Options) (*Engine, error) {
 		HashIndexedCF:   hashCF(opts.MetaHashMemtable),
 		HashPrefixLen:   3,
 		Statistics:      opts.Statistics,
+		MaxOpenFiles:    opts.MaxOpenFiles,
 	}, cfNames[:])
 	logToStderr(rocks.DB)
 	db, handles, err := grocksdb.OpenDbColumnFamilies(rocks.DB, filepath.Join(opts.Dir, "rocksdb"), cfNames[:], rocks.CFOptions())

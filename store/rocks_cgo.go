@@ -40,9 +40,17 @@ static int dd_iter_fill(rocksdb_iterator_t* it, int reverse, char* buf, size_t c
 }
 
 // dd_get reads key into buf when it fits. It returns 1 found (*vlen set; the
-// value is copied only if *vlen <= cap), 0 absent, -1 error (*err set).
+// value is copied only if *vlen <= cap), 0 absent, -1 error (*err set), -2
+// unknown: a no-I/O read (noio set, ro has the block-cache tier) that could
+// not tell.
+//
+// Why -2: in RocksDB 7.8 a block-cache-tier Get that meets a table file not
+// in the table cache marks the key "may exist" and returns OK with an empty
+// value (TableCache::Get, GetContext::MarkKeyMayExist), indistinguishable
+// from a key whose value is empty. So an empty value found without I/O is
+// confirmed with KeyMayExist, whose value_found flag tells the two apart.
 static int dd_get(rocksdb_t* db, const rocksdb_readoptions_t* ro, rocksdb_column_family_handle_t* cf,
-		const char* key, size_t klen, char* buf, size_t cap, size_t* vlen, char** err) {
+		const char* key, size_t klen, char* buf, size_t cap, size_t* vlen, char** err, int noio) {
 	rocksdb_pinnableslice_t* p = rocksdb_get_pinned_cf(db, ro, cf, key, klen, err);
 	if (*err != NULL) return -1;
 	if (p == NULL) return 0;
@@ -51,6 +59,15 @@ static int dd_get(rocksdb_t* db, const rocksdb_readoptions_t* ro, rocksdb_column
 	*vlen = l;
 	if (l <= cap && l > 0) memcpy(buf, v, l);
 	rocksdb_pinnableslice_destroy(p);
+	if (l == 0 && noio) {
+		char* mv = NULL;
+		size_t ml = 0;
+		unsigned char found = 0;
+		unsigned char may = rocksdb_key_may_exist_cf(db, ro, cf, key, klen, &mv, &ml, NULL, 0, &found);
+		if (mv != NULL) free(mv);
+		if (!may) return 0;
+		if (!found) return -2;
+	}
 	return 1;
 }
 */
@@ -82,6 +99,9 @@ func cIter(it *grocksdb.Iterator) *C.rocksdb_iterator_t {
 	return *(**C.rocksdb_iterator_t)(unsafe.Pointer(it))
 }
 
+// errNotInMemory reports a no-I/O read that needs the disk.
+var errNotInMemory = errors.New("Incomplete: value not in memory")
+
 // getInto appends the value of (cf, key) to dst. found reports presence.
 func (e *Engine) getInto(ro *grocksdb.ReadOptions, cf CF, key, dst []byte) (out []byte, found bool, err error) {
 	var kp *C.char
@@ -96,8 +116,14 @@ func (e *Engine) getInto(ro *grocksdb.ReadOptions, cf CF, key, dst []byte) (out 
 		}
 		var vlen C.size_t
 		var cerr *C.char
-		r := C.dd_get(cDB(e.db), cRO(ro), cCF(e.cfs[cf]), kp, C.size_t(len(key)), bp, C.size_t(len(spare)), &vlen, &cerr)
+		noio := C.int(0)
+		if ro == e.roMem {
+			noio = 1
+		}
+		r := C.dd_get(cDB(e.db), cRO(ro), cCF(e.cfs[cf]), kp, C.size_t(len(key)), bp, C.size_t(len(spare)), &vlen, &cerr, noio)
 		switch r {
+		case -2:
+			return dst, false, errNotInMemory
 		case -1:
 			msg := C.GoString(cerr)
 			C.free(unsafe.Pointer(cerr))
