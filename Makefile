@@ -32,7 +32,7 @@ DIR ?= ./data
 ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: all build rocksdb-release run test test-short bench bench-quick bench-commands bench-uring bench-tool fmt vet deps clean fuzz crashloop soak fuzznet fulldisk race race-build
+.PHONY: all build rocksdb-release run test test-short bench bench-quick bench-commands bench-uring bench-tool fmt vet deps clean fuzz crashloop soak fuzznet fulldisk livecheck race race-build
 
 all: build
 
@@ -144,6 +144,12 @@ fuzznet: build
 fulldisk: build
 	DISKDB_BIN=$(CURDIR)/$(BIN) RELIABILITY_REPORT=$(REPORT) \
 		$(GO) test -count=1 -v -timeout 10m -run 'TestFullDisk|TestCorrupt|TestTorn' $(REL)
+
+# Read-backs of every worker's keys while the server runs, against the
+# -race server (LIVE=10m for longer).
+livecheck: race-build
+	DISKDB_BIN=$(CURDIR)/$(RACE_BIN) RELIABILITY_LIVE_DURATION=$${LIVE:-2m} RELIABILITY_LIVE_WORKERS=12 \
+		$(GO) test -count=1 -v -timeout 60m -run 'TestLiveConsistency' $(REL)
 
 # go test -race over the in-process packages (executor, backends, command
 # layer units), then the compat suite (RACE_COMPAT selects tests) and the

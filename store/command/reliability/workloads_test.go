@@ -176,6 +176,12 @@ func strAdmits(a, m strState) bool {
 	if !a.present {
 		return a.after >= m.lo-slack
 	}
+	if a.pttl == -2 {
+		// GET saw the key and the PTTL right after it did not: it
+		// expired between the two reads, which the earliest deadline
+		// must allow.
+		return a.val == m.val && a.after >= m.lo-slack
+	}
 	// The server's deadline is its clock at the read plus the PTTL: at
 	// least before+pttl, which must not pass the latest deadline the SET
 	// could have set.
