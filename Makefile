@@ -39,10 +39,10 @@ all: build
 # deps installs RocksDB's headers and libraries (cgo) and, for the tests and
 # benchmarks, the reference redis-server and redis-tools.
 deps:
-	@if [ ! -f /usr/include/rocksdb/c.h ] || ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then \
-		echo ">> installing librocksdb-dev redis-server redis-tools (apt)"; \
+	@if [ ! -f /usr/include/rocksdb/c.h ] || [ ! -f /usr/include/jemalloc/jemalloc.h ] || ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then \
+		echo ">> installing librocksdb-dev libjemalloc-dev redis-server redis-tools (apt)"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq librocksdb-dev redis-server redis-tools >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq librocksdb-dev libjemalloc-dev redis-server redis-tools >/dev/null; \
 	fi
 	@command -v $(GO) >/dev/null || { echo "Go is required (https://go.dev/dl)"; exit 1; }
 

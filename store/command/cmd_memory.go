@@ -8,6 +8,7 @@ import (
 
 	"github.com/diskdb/diskdb/proto"
 	"github.com/diskdb/diskdb/store"
+	"github.com/diskdb/diskdb/tuning"
 )
 
 // MEMORY (object.c). MEMORY USAGE reports what the key would take in
@@ -153,11 +154,12 @@ func cmdMemoryDoctor(c *Ctx) { c.Verbatim(c.S.memoryDoctor()) }
 func cmdMemoryMallocStats(c *Ctx) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	c.Verbatim("Go runtime: heap_alloc=" + itoa(int64(ms.HeapAlloc)) + " heap_sys=" + itoa(int64(ms.HeapSys)) +
+	c.Verbatim("C allocator: " + tuning.Allocator() + "\nGo runtime: heap_alloc=" + itoa(int64(ms.HeapAlloc)) + " heap_sys=" + itoa(int64(ms.HeapSys)) +
 		" heap_idle=" + itoa(int64(ms.HeapIdle)) + " heap_released=" + itoa(int64(ms.HeapReleased)) + " gc_cycles=" + itoa(int64(ms.NumGC)))
 }
 
 func cmdMemoryPurge(c *Ctx) {
 	debug.FreeOSMemory()
+	tuning.PurgeMalloc()
 	c.OK()
 }

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/diskdb/diskdb/store"
+	"github.com/diskdb/diskdb/tuning"
 )
 
 // Server commands: INFO, CONFIG, persistence (SAVE, BGSAVE, LASTSAVE,
@@ -890,7 +891,7 @@ func (s *Server) infoSection(b []byte, sec string) []byte {
 		w.zeros("mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers", "mem_clients_slaves")
 		w.kv("mem_clients_normal", clientsNormal+clientsPubsub)
 		w.zeros("mem_cluster_links", "mem_aof_buffer")
-		w.kv("mem_allocator", "go")
+		w.kv("mem_allocator", tuning.Allocator()) // the C heap's: RocksDB's memory
 		w.zeros("active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects")
 		w.kv("rocksdb_block_cache_usage", cache)
 		w.kv("rocksdb_memtables", memtables)
