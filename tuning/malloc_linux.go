@@ -5,6 +5,7 @@ package tuning
 /*
 #cgo LDFLAGS: -ljemalloc
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <jemalloc/jemalloc.h>
 
@@ -19,12 +20,17 @@ static const char* dd_je_version(void) {
 
 // dd_je_purge returns freed pages of every arena to the system.
 static int dd_je_purge(void) {
-	return mallctl("arena.4096.purge", NULL, NULL, NULL, 0);
+	char name[64];
+	snprintf(name, sizeof(name), "arena.%d.purge", MALLCTL_ARENAS_ALL);
+	return mallctl(name, NULL, NULL, NULL, 0);
 }
 */
 import "C"
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // The C heap (RocksDB's block cache, memtables, table readers) is jemalloc,
 // linked ahead of glibc so that every library's malloc resolves to it.
@@ -36,7 +42,9 @@ import "strings"
 
 // Allocator names the C allocator as Redis's INFO does ("jemalloc-5.3.0"),
 // or "libc".
-func Allocator() string {
+func Allocator() string { return allocator() }
+
+var allocator = sync.OnceValue(func() string {
 	if v := C.dd_je_version(); v != nil {
 		s := C.GoString(v) // "5.3.0-0-g<hash>"
 		if i := strings.IndexByte(s, '-'); i > 0 {
@@ -45,7 +53,7 @@ func Allocator() string {
 		return "jemalloc-" + s
 	}
 	return "libc"
-}
+})
 
 // PurgeMalloc returns the C allocator's freed pages to the system
 // (MEMORY PURGE).
