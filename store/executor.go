@@ -40,6 +40,7 @@ type shard struct {
 	done     chan struct{}
 
 	finished []doneFunc
+	holder   *Session     // the session holding the shard (under mu)
 	busy     atomic.Int64 // tasks run, for INFO
 	w        *waiters     // WATCH and blocked clients on this shard's keys
 }
@@ -179,6 +180,7 @@ func (s *shard) push(it item) {
 func (s *shard) release() {
 	s.mu.Lock()
 	s.owned = false
+	s.holder = nil
 	wake := s.idle && len(s.queue) > 0
 	if wake {
 		s.idle = false
@@ -220,6 +222,73 @@ func (e *Engine) TryRun(i int, t Task, writes bool) bool {
 	e.stats.Inline.Add(1)
 	t.Done(err)
 	return true
+}
+
+// Session runs tasks inline, like TryRun, for one goroutine (a network
+// reactor) and commits them together: the shards it runs on stay held
+// until Flush, which writes each shard's group once and completes its
+// tasks. A reactor flushes at the end of every turn, so the commands of
+// all the connections it served in that turn share one WAL write and one
+// pass through RocksDB's write path, as Redis writes one AOF buffer per
+// event-loop turn. Not safe for concurrent use.
+type Session struct {
+	e    *Engine
+	held []*shard
+}
+
+// NewSession returns a session over e.
+func (e *Engine) NewSession() *Session { return &Session{e: e} }
+
+// TryRun runs t inline on shard i as Engine.TryRun does, but leaves the
+// commit, and t's Done, to Flush. It reports false, with nothing of t
+// kept, when the shard is busy elsewhere or t needed the disk (or, when
+// writes is false, wrote): the caller submits t normally.
+func (ss *Session) TryRun(i int, t Task, writes bool) bool {
+	e := ss.e
+	s := e.shards[i]
+	s.mu.Lock()
+	if s.holder != ss {
+		if s.owned || len(s.queue) > 0 || s.stopping {
+			s.mu.Unlock()
+			return false
+		}
+		s.owned = true
+		s.holder = ss
+		ss.held = append(ss.held, s)
+	}
+	s.mu.Unlock()
+	tx := s.tx
+	tx.startTask()
+	sp := tx.save()
+	tx.memOnly, tx.aborted, tx.noWrites = true, false, !writes
+	t.Run(tx)
+	tx.memOnly = false
+	if tx.aborted || len(tx.ready) > sp.ready {
+		tx.rollbackTo(sp)
+		e.stats.InlineAborts.Add(1)
+		return false
+	}
+	e.stats.Inline.Add(1)
+	s.finished = append(s.finished, t)
+	if len(s.finished) >= maxGroupTasks {
+		s.commit()
+	}
+	return true
+}
+
+// Held reports whether the session holds tasks to commit.
+func (ss *Session) Held() bool { return len(ss.held) > 0 }
+
+// Flush commits the session's groups, completes their tasks and releases
+// the shards. Done runs on the caller's goroutine.
+func (ss *Session) Flush() {
+	for i, s := range ss.held {
+		s.busy.Add(int64(len(s.finished)))
+		s.commit()
+		s.release()
+		ss.held[i] = nil
+	}
+	ss.held = ss.held[:0]
 }
 
 func (s *shard) run() {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"slices"
 	"unsafe"
 )
 
@@ -26,6 +27,9 @@ type overlay struct {
 	elemIdx map[string]int32 // cf·key → latest log entry, built up to elemDone
 	elemEnd int              // log entries already in elemIdx
 	ranges  int              // range deletes in the log
+	order   []int32          // serialize's sort of the log
+	undo    []metaUndo       // metaIdx changes since the oldest mark, when marking
+	marking bool
 	scratch []byte
 }
 
@@ -36,6 +40,56 @@ type ovEntry struct {
 	dead bool // superseded by a later write of the same meta key
 	key  []byte
 	val  []byte
+}
+
+// metaUndo is what one metadata write changed in metaIdx: the key's
+// previous latest entry, or -1 when it had none.
+type metaUndo struct {
+	key  string
+	prev int32
+}
+
+// ovMark is a position in the overlay to roll back to.
+type ovMark struct {
+	log, arena, undo, ranges, elemEnd int
+}
+
+// mark starts (or continues) recording undo information and returns the
+// current position.
+func (o *overlay) mark() ovMark {
+	o.marking = true
+	return ovMark{log: len(o.log), arena: len(o.arena), undo: len(o.undo), ranges: o.ranges, elemEnd: o.elemEnd}
+}
+
+// rollbackTo drops every write made since m.
+func (o *overlay) rollbackTo(m ovMark) {
+	for i := len(o.undo) - 1; i >= m.undo; i-- {
+		u := o.undo[i]
+		if u.prev < 0 {
+			delete(o.metaIdx, u.key)
+		} else {
+			// Assigning replaces the map's key string too: give it the
+			// earlier entry's bytes, which stay in the arena.
+			pk := o.log[u.prev].key
+			o.metaIdx[unsafe.String(unsafe.SliceData(pk), len(pk))] = u.prev
+			o.log[u.prev].dead = false
+		}
+	}
+	clear(o.undo[m.undo:])
+	o.undo = o.undo[:m.undo]
+	if o.elemEnd != m.elemEnd {
+		// Index keys built since the mark live past it in the arena, and
+		// entries past the mark may have replaced earlier ones: rebuild
+		// the index on the next read.
+		clear(o.elemIdx)
+		o.elemEnd = 0
+	}
+	clear(o.log[m.log:])
+	o.log = o.log[:m.log]
+	o.ranges = m.ranges
+	if m.arena <= len(o.arena) {
+		o.arena = o.arena[:m.arena]
+	}
 }
 
 func newOverlay() *overlay {
@@ -60,6 +114,8 @@ func (o *overlay) reset() {
 		o.log = nil
 	}
 	o.elemEnd, o.ranges = 0, 0
+	clear(o.undo)
+	o.undo, o.marking = o.undo[:0], false
 	if cap(o.arena) > 16<<20 {
 		o.arena = make([]byte, 0, 64<<10) // let a huge group's arena go
 	} else {
@@ -85,8 +141,15 @@ func (o *overlay) set(cf CF, key, val []byte, del bool) {
 	o.log = append(o.log, e)
 	if cf == CFMeta {
 		ks := unsafe.String(unsafe.SliceData(e.key), len(e.key))
-		if prev, ok := o.metaIdx[ks]; ok {
+		prev, ok := o.metaIdx[ks]
+		if ok {
 			o.log[prev].dead = true
+		}
+		if o.marking {
+			if !ok {
+				prev = -1
+			}
+			o.undo = append(o.undo, metaUndo{key: ks, prev: prev})
 		}
 		o.metaIdx[ks] = i
 	}
@@ -174,9 +237,42 @@ func (o *overlay) latestMeta(fn func(key, val []byte, del bool)) {
 	}
 }
 
-// serialize appends the group's writes to w in order, leaving out
-// superseded metadata writes.
+// sortedMin is the group size from which serialize orders the batch by key.
+const sortedMin = 8
+
+// serialize appends the group's writes to w, leaving out superseded
+// metadata writes. Without range deletes, a group of sortedMin writes or
+// more goes out ordered by (column family, key): each memtable insert then
+// starts from the skiplist position of the previous one (RocksDB keeps that
+// splice per memtable) instead of descending from the top, which is most of
+// a random insert's cost. Only the order of writes to the same key is
+// meaningful, and the sort is stable. A range delete orders against every
+// key it covers, so a group with one keeps its log order.
 func (o *overlay) serialize(w *wbuf) {
+	if o.ranges == 0 && len(o.log) >= sortedMin {
+		o.order = o.order[:0]
+		for i := range o.log {
+			if !o.log[i].dead {
+				o.order = append(o.order, int32(i))
+			}
+		}
+		slices.SortStableFunc(o.order, func(a, b int32) int {
+			x, y := &o.log[a], &o.log[b]
+			if x.cf != y.cf {
+				return int(x.cf) - int(y.cf)
+			}
+			return bytes.Compare(x.key, y.key)
+		})
+		for _, i := range o.order {
+			e := &o.log[i]
+			if e.del {
+				w.del(e.cf, e.key)
+			} else {
+				w.put(e.cf, e.key, e.val)
+			}
+		}
+		return
+	}
 	for i := range o.log {
 		e := &o.log[i]
 		switch {

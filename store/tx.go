@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/linxGnu/grocksdb"
@@ -33,6 +34,7 @@ type Tx struct {
 	now int64
 
 	counts    []countDelta
+	countFrom int      // countKey merges into counts[countFrom:] only
 	dirtyMeta bool     // metadata written in this group
 	reclaim   []uint64 // ids range-deleted in this group
 	flushDBs  []int    // databases emptied in this batch
@@ -197,6 +199,7 @@ func (tx *Tx) writeOpts(final bool) *grocksdb.WriteOptions {
 func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 	tx.w.reset()
 	tx.ov.serialize(&tx.w)
+	tx.mergeCounts()
 	// Persist the key counts this batch changes.
 	for i := range tx.counts {
 		d := &tx.counts[i]
@@ -263,7 +266,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 			tx.e.queueReclaim(tx.reclaim)
 		}
 	}
-	tx.counts = tx.counts[:0]
+	tx.counts, tx.countFrom = tx.counts[:0], 0
 	tx.flushDBs = tx.flushDBs[:0]
 	tx.events = tx.events[:0]
 	tx.expired = 0
@@ -278,7 +281,7 @@ func (tx *Tx) write(wo *grocksdb.WriteOptions) error {
 // reaches RocksDB before the commit). It reports whether it could. Only for
 // a Tx of its own (Engine.SubmitIsolated).
 func (tx *Tx) Rollback() bool {
-	tx.counts = tx.counts[:0]
+	tx.counts, tx.countFrom = tx.counts[:0], 0
 	tx.flushDBs = tx.flushDBs[:0]
 	tx.events = tx.events[:0]
 	tx.expired = 0
@@ -288,6 +291,70 @@ func (tx *Tx) Rollback() bool {
 	tx.w.reset()
 	tx.dirtyMeta = false
 	return true
+}
+
+// mergeCounts folds the deltas of one (db, slot) into one entry.
+func (tx *Tx) mergeCounts() {
+	if tx.countFrom == 0 || len(tx.counts) < 2 {
+		return
+	}
+	slices.SortFunc(tx.counts, func(a, b countDelta) int {
+		if a.db != b.db {
+			return a.db - b.db
+		}
+		return int(a.slot) - int(b.slot)
+	})
+	out := tx.counts[:1]
+	for _, d := range tx.counts[1:] {
+		last := &out[len(out)-1]
+		if d.db == last.db && d.slot == last.slot {
+			last.keys += d.keys
+			last.expires += d.expires
+			continue
+		}
+		out = append(out, d)
+	}
+	tx.counts = out
+	tx.countFrom = 0
+}
+
+// savepoint is the state of a Tx between two tasks of a group.
+type savepoint struct {
+	ov                                  ovMark
+	counts, events, reclaim, ready, dbs int
+	expired                             int64
+	dirtyMeta                           bool
+}
+
+// save marks the start of a task that may have to be undone alone
+// (rollbackTo) while earlier tasks of the group stay.
+func (tx *Tx) save() savepoint {
+	tx.countFrom = len(tx.counts)
+	return savepoint{
+		ov:        tx.ov.mark(),
+		counts:    len(tx.counts),
+		events:    len(tx.events),
+		reclaim:   len(tx.reclaim),
+		ready:     len(tx.ready),
+		dbs:       len(tx.flushDBs),
+		expired:   tx.expired,
+		dirtyMeta: tx.dirtyMeta,
+	}
+}
+
+// rollbackTo undoes the writes made since sp. The caller must not have
+// run a whole-database command (FLUSHDB) since sp: those run on every
+// shard, never in a session.
+func (tx *Tx) rollbackTo(sp savepoint) {
+	tx.ov.rollbackTo(sp.ov)
+	tx.counts = tx.counts[:sp.counts]
+	clear(tx.events[sp.events:])
+	tx.events = tx.events[:sp.events]
+	tx.reclaim = tx.reclaim[:sp.reclaim]
+	tx.ready = tx.ready[:sp.ready]
+	tx.flushDBs = tx.flushDBs[:sp.dbs]
+	tx.expired = sp.expired
+	tx.dirtyMeta = sp.dirtyMeta
 }
 
 // Dirty reports whether the Tx holds writes not yet committed.
@@ -313,7 +380,9 @@ func (tx *Tx) flushedDB(db int) bool {
 
 func (tx *Tx) countKey(db int, key []byte, keys, expires int64) {
 	slot := Slot(key)
-	for i := range tx.counts {
+	// Merge only into the current task's deltas, so a savepoint can drop
+	// them by truncating (write merges the rest).
+	for i := tx.countFrom; i < len(tx.counts); i++ {
 		d := &tx.counts[i]
 		if d.db == db && d.slot == slot {
 			d.keys += keys

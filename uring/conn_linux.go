@@ -11,6 +11,7 @@ import (
 	"github.com/pawelgaczynski/giouring"
 	"golang.org/x/sys/unix"
 
+	"github.com/diskdb/diskdb/store"
 	"github.com/diskdb/diskdb/store/command"
 	"github.com/diskdb/diskdb/tuning"
 )
@@ -48,7 +49,7 @@ type conn struct {
 	dead     atomic.Bool // closed: Wake and Close do nothing
 }
 
-var _ command.Conn = (*conn)(nil)
+var _ command.SessionConn = (*conn)(nil)
 
 // Wake makes the reactor call Serve(nil) soon and send what it returns.
 // Any goroutine; calls coalesce until the reactor serves the connection.
@@ -71,6 +72,9 @@ func (c *conn) Close() {
 		c.l.enqueue(c)
 	}
 }
+
+// Session returns the reactor's group-commit session (command.SessionConn).
+func (c *conn) Session() *store.Session { return c.l.sess }
 
 func (c *conn) RemoteAddr() string { return c.raddr }
 func (c *conn) LocalAddr() string  { return c.laddr }

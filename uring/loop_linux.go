@@ -15,6 +15,7 @@ import (
 	"github.com/pawelgaczynski/giouring"
 	"golang.org/x/sys/unix"
 
+	"github.com/diskdb/diskdb/store"
 	"github.com/diskdb/diskdb/tuning"
 )
 
@@ -92,6 +93,7 @@ type loop struct {
 	live  int
 
 	dirty []*conn
+	sess  *store.Session // inline runs of this turn, committed together
 	cqes  []*giouring.CompletionQueueEvent
 	batch []cqe
 	pool  [][]byte // send buffers of cap ≤ poolMaxCap
@@ -130,6 +132,7 @@ func (l *loop) run() {
 	}
 	l.ready <- nil
 	l.serve()
+	l.sess.Flush()
 	l.teardownRing()
 }
 
@@ -233,7 +236,21 @@ func (l *loop) serve() {
 				}
 			}
 		}
+		if l.sess.Held() {
+			// Commit the turn's inline runs; their connections wake,
+			// and are served now so their replies leave in this turn.
+			l.sess.Flush()
+			l.drainWakes()
+			if l.sess.Held() {
+				l.sess.Flush() // served next turn (enter does not wait)
+			}
+		}
 		l.flush()
+		if l.sess.Held() {
+			// Runs started by flush (a connection released from
+			// back-pressure): their wake-ups keep enter from waiting.
+			l.sess.Flush()
+		}
 		if l.stopping && l.live == 0 && l.listenersClosed() {
 			if !l.wakeArmed && !l.timerArmed {
 				return

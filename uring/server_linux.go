@@ -49,7 +49,7 @@ func (s *Server) Start() error {
 		n = runtime.NumCPU()
 	}
 	for i := 0; i < n; i++ {
-		l := &loop{s: s, idx: i, feat: f, ready: make(chan error, 1), done: make(chan struct{})}
+		l := &loop{s: s, idx: i, feat: f, ready: make(chan error, 1), done: make(chan struct{}), sess: s.cmd.NewSession()}
 		s.loops = append(s.loops, l)
 		for _, a := range s.opts.Addrs {
 			ln, err := listen(a, s.opts.Backlog)

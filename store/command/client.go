@@ -15,6 +15,14 @@ import (
 
 // Conn is the backend's side of one connection. The command layer calls it
 // from any goroutine.
+// SessionConn is a Conn whose backend commits the inline runs of each of
+// its turns together (store.Session): Session returns the session of the
+// connection's loop, which the backend flushes before it waits for I/O.
+type SessionConn interface {
+	Conn
+	Session() *store.Session
+}
+
 type Conn interface {
 	// Wake asks the backend to call Client.OnWake on the connection's loop
 	// goroutine soon. Calls may be coalesced.
@@ -94,6 +102,7 @@ type Client struct {
 
 	blocked atomic.Pointer[waiter] // the wait of a blocked command
 	syncRun atomic.Bool            // process is running a batch on the loop goroutine
+	sess    *store.Session         // the backend's group-commit session (SessionConn), or nil
 	subs    subState               // pub/sub subscriptions (hub lock)
 	nsubs   atomic.Int64           // their number
 
@@ -150,6 +159,9 @@ func newClient(s *Server, c Conn) *Client {
 	cl.aclUser.Store(s.acl.def)
 	cl.mem.multi.Store(-1)
 	cl.bar.cl = cl
+	if sc, ok := c.(SessionConn); ok {
+		cl.sess = sc.Session()
+	}
 	cl.lastTouch.Store(time.Now().UnixMilli())
 	return cl
 }
@@ -689,9 +701,14 @@ func (cl *Client) runFrom(i int) bool {
 		t := cl.tasks[sh]
 		if inline {
 			// The shard is idle: run the task here, from memory, without
-			// a hand-off to the shard goroutine and back.
+			// a hand-off to the shard goroutine and back. In a reactor's
+			// session its commit waits for the end of the reactor's turn.
 			mark := len(t.out)
-			if cl.s.eng.TryRun(sh, t, writes) {
+			if cl.sess != nil {
+				if cl.sess.TryRun(sh, t, writes) {
+					continue
+				}
+			} else if cl.s.eng.TryRun(sh, t, writes) {
 				continue
 			}
 			t.out = t.out[:mark]

@@ -235,3 +235,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 type atomicInt = atomic.Int64
 
 func storeMatch(pattern, s []byte, nocase bool) bool { return store.Match(pattern, s, nocase) }
+
+// NewSession returns a group-commit session for one backend loop
+// (SessionConn): the loop must Flush it before it waits for I/O.
+func (s *Server) NewSession() *store.Session { return s.eng.NewSession() }
