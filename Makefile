@@ -55,6 +55,12 @@ ROCKSDB_VERSION := 7.8.3
 ROCKSDB_SHA256 := b85408a374770897332bf15e51620a5f35720dd416a4749e3899057f9cfaf84d
 ROCKSDB_URL := http://deb.debian.org/debian/pool/main/r/rocksdb/rocksdb_$(ROCKSDB_VERSION).orig.tar.gz
 ROCKSDB_SRC := bin/rocksdb-$(ROCKSDB_VERSION)
+# USE_SSE with PORTABLE: SSE4.2/PCLMUL/AVX2 where the compiler has them (any
+# x86-64 since 2013; ignored elsewhere). Without it RocksDB computes every
+# WAL record's and every block's CRC32C in portable C (BENCHMARKS.md).
+# (RocksDB's Makefile reads USE_SSE from the environment only.)
+ROCKSDB_FLAGS := DEBUG_LEVEL=0 USE_RTTI=1 PORTABLE=1 DISABLE_WARNING_AS_ERROR=1
+ROCKSDB_ENV := USE_SSE=1
 ifneq ($(wildcard bin/lib/librocksdb.so.7.8),)
 export CGO_LDFLAGS := $(CGO_LDFLAGS) -Wl,-rpath,$$ORIGIN/lib
 endif
@@ -66,12 +72,14 @@ build: deps
 # About 10 minutes on 2 cores; `rm -rf bin/lib` goes back to Debian's library.
 rocksdb-release: deps
 	@mkdir -p bin/lib
-	@if [ ! -f $(ROCKSDB_SRC)/librocksdb.so.$(ROCKSDB_VERSION) ]; then \
+	@if [ ! -f $(ROCKSDB_SRC)/librocksdb.so.$(ROCKSDB_VERSION) ] || [ "$$(cat $(ROCKSDB_SRC)/.diskdb-flags 2>/dev/null)" != "$(ROCKSDB_ENV) $(ROCKSDB_FLAGS)" ]; then \
 		echo ">> downloading and building RocksDB $(ROCKSDB_VERSION) (release, RTTI for DiskDB's logger)"; \
+		rm -rf $(ROCKSDB_SRC) && \
 		curl -fsSL -o bin/rocksdb.tar.gz $(ROCKSDB_URL) && \
 		echo "$(ROCKSDB_SHA256)  bin/rocksdb.tar.gz" | sha256sum -c --quiet && \
 		tar -C bin -xzf bin/rocksdb.tar.gz && rm bin/rocksdb.tar.gz && \
-		$(MAKE) -C $(ROCKSDB_SRC) -j$$(nproc) shared_lib DEBUG_LEVEL=0 USE_RTTI=1 PORTABLE=1 DISABLE_WARNING_AS_ERROR=1 >bin/rocksdb-build.log 2>&1 || \
+		env $(ROCKSDB_ENV) $(MAKE) -C $(ROCKSDB_SRC) -j$$(nproc) shared_lib $(ROCKSDB_FLAGS) >bin/rocksdb-build.log 2>&1 && \
+		echo "$(ROCKSDB_ENV) $(ROCKSDB_FLAGS)" >$(ROCKSDB_SRC)/.diskdb-flags || \
 		{ echo "RocksDB build failed: see bin/rocksdb-build.log"; exit 1; }; \
 	fi
 	cp -a $(ROCKSDB_SRC)/librocksdb.so.$(ROCKSDB_VERSION) $(ROCKSDB_SRC)/librocksdb.so.7.8 bin/lib/
@@ -104,21 +112,27 @@ fuzz: deps
 # redis-tools, which has redis-benchmark). Reports go to bench/results/;
 # see BENCHMARKS.md for the method and BENCH_ARGS (e.g. --runs 5,
 # --only 'everysec/', --memory-keys 20000000, --dir /path/on/a/real/disk).
-bench: deps build bench-tool
+# The benchmarks run the server the figures in BENCHMARKS.md were measured
+# with: linked to the release RocksDB (built once, ~10 minutes, then kept).
+# BENCH_ROCKSDB=debian measures Debian's library instead.
+BENCH_ROCKSDB ?= release
+BENCH_BUILD := $(if $(filter debian,$(BENCH_ROCKSDB)),build,rocksdb-release)
+
+bench: deps $(BENCH_BUILD) bench-tool
 	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN) $(BENCH_ARGS)
 
-bench-quick: deps build bench-tool
+bench-quick: deps $(BENCH_BUILD) bench-tool
 	./bin/diskdb-bench sidebyside --server $(CURDIR)/$(BIN) --quick $(BENCH_ARGS)
 
 # Single commands the generator has no workload for (bitmaps, HyperLogLog,
 # geo, ZRANGE, streams, EVALSHA, JSON), with redis-benchmark's custom
 # commands, side by side; RUNS=5 N=500000 for longer runs.
-bench-commands: deps build
+bench-commands: deps $(BENCH_BUILD)
 	bash bench/commands.sh $(CURDIR)/$(BIN)
 
 # The network backends side by side: --io uring, --io epoll, redis-server
 # (redis-benchmark -c 50, SET/GET at -P 1 and -P 16); ROUNDS=5.
-bench-uring: deps build
+bench-uring: deps $(BENCH_BUILD)
 	DISKDB=$(CURDIR)/$(BIN) bash bench/uring.sh $(or $(ROUNDS),5)
 
 bench-tool: deps

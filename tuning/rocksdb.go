@@ -3,7 +3,11 @@
 // measured default (BENCHMARKS.md says which run chose it).
 package tuning
 
-import "github.com/linxGnu/grocksdb"
+import (
+	"runtime"
+
+	"github.com/linxGnu/grocksdb"
+)
 
 // RocksProfile sizes RocksDB. Zero fields take the defaults shown.
 type RocksProfile struct {
@@ -37,6 +41,22 @@ func (p *RocksProfile) ensureDefaults() {
 	}
 }
 
+// CacheShardBits sizes the block cache's sharding: enough shards for the
+// cores to rarely meet on one shard's lock (2 per core), none smaller than
+// 32 MiB. RocksDB's default cuts any cache of 32 MiB or more into 64 shards,
+// each evicting on its own: with 192 MiB that is 3 MiB a shard, and the
+// full filter block of one 64 MiB table file (600 KiB at 100-byte values)
+// shares its shard with a few others and data blocks, so filters evict each
+// other and a point read re-reads and re-checksums one from the page cache
+// (BENCHMARKS.md, "Reads that miss memory").
+func CacheShardBits(capacity uint64, cpus int) int {
+	bits := 0
+	for 1<<bits < 2*cpus && bits < 6 && capacity>>(bits+1) >= 32<<20 {
+		bits++
+	}
+	return bits
+}
+
 // Rocks is a built set of RocksDB options; Destroy releases them after the
 // database is closed.
 type Rocks struct {
@@ -58,7 +78,11 @@ type Rocks struct {
 // adaptive-yield spin (measured: it burns the second core under load).
 func NewRocks(p RocksProfile, cfNames []string) *Rocks {
 	p.ensureDefaults()
-	r := &Rocks{Cache: grocksdb.NewLRUCache(p.BlockCacheSize)}
+	lo := grocksdb.NewLRUCacheOptions()
+	lo.SetCapacity(uint(p.BlockCacheSize))
+	lo.SetNumShardBits(CacheShardBits(p.BlockCacheSize, runtime.NumCPU()))
+	r := &Rocks{Cache: grocksdb.NewLRUCacheWithOptions(lo)}
+	lo.Destroy()
 	t := grocksdb.NewDefaultBlockBasedTableOptions()
 	t.SetBlockCache(r.Cache)
 	t.SetBlockSize(4 << 10)
