@@ -266,6 +266,9 @@ func (ss *Session) TryRun(i int, t Task, writes bool) bool {
 	if tx.aborted || len(tx.ready) > sp.ready {
 		tx.rollbackTo(sp)
 		e.stats.InlineAborts.Add(1)
+		// t goes to the shard goroutine (a disk read, as a rule): let it
+		// start now, beside this reactor, not at the end of the turn.
+		ss.drop(s)
 		return false
 	}
 	e.stats.Inline.Add(1)
@@ -276,19 +279,30 @@ func (ss *Session) TryRun(i int, t Task, writes bool) bool {
 	return true
 }
 
+// drop commits the session's group on s and releases s.
+func (ss *Session) drop(s *shard) {
+	s.busy.Add(int64(len(s.finished)))
+	s.commit()
+	s.release()
+	for i, h := range ss.held {
+		if h == s {
+			last := len(ss.held) - 1
+			ss.held[i], ss.held[last] = ss.held[last], nil
+			ss.held = ss.held[:last]
+			break
+		}
+	}
+}
+
 // Held reports whether the session holds tasks to commit.
 func (ss *Session) Held() bool { return len(ss.held) > 0 }
 
 // Flush commits the session's groups, completes their tasks and releases
 // the shards. Done runs on the caller's goroutine.
 func (ss *Session) Flush() {
-	for i, s := range ss.held {
-		s.busy.Add(int64(len(s.finished)))
-		s.commit()
-		s.release()
-		ss.held[i] = nil
+	for len(ss.held) > 0 {
+		ss.drop(ss.held[len(ss.held)-1])
 	}
-	ss.held = ss.held[:0]
 }
 
 func (s *shard) run() {
