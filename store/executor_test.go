@@ -69,18 +69,24 @@ func getString(t testing.TB, e *Engine, db int, key string) (string, bool) {
 
 func setString(t testing.TB, e *Engine, db int, key, val string, expire int64) {
 	t.Helper()
-	do(t, e, key, func(tx *Tx) {
-		m, found, err := tx.Lookup(db, []byte(key))
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		var old *Meta
-		if found {
-			old = &m
-		}
-		tx.SetString(db, []byte(key), []byte(val), expire, old)
-	})
+	do(t, e, key, func(tx *Tx) { txSetString(t, tx, db, key, val, expire) })
+}
+
+// txSetString is SET inside a task.
+func txSetString(t testing.TB, tx *Tx, db int, key, val string, expire int64) {
+	t.Helper()
+	m, found, err := tx.Lookup(db, []byte(key))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	var old *Meta
+	if found {
+		old = &m
+	}
+	if err := tx.SetString(db, []byte(key), []byte(val), expire, old); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestSetGetAcrossReopen(t *testing.T) {

@@ -5,22 +5,8 @@ import (
 	"testing"
 )
 
-// txSet writes a string inside a task.
-func txSet(t *testing.T, tx *Tx, key, val string) {
-	t.Helper()
-	m, found, err := tx.Lookup(0, []byte(key))
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	var old *Meta
-	if found {
-		old = &m
-	}
-	if err := tx.SetString(0, []byte(key), []byte(val), 0, old); err != nil {
-		t.Error(err)
-	}
-}
+// txSet writes a string of db 0 inside a task.
+func txSet(t *testing.T, tx *Tx, key, val string) { txSetString(t, tx, 0, key, val, 0) }
 
 func txGet(t *testing.T, tx *Tx, key string) (string, bool) {
 	t.Helper()
