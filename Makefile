@@ -75,6 +75,7 @@ rocksdb-release: deps
 	@if [ ! -f $(ROCKSDB_SRC)/librocksdb.so.$(ROCKSDB_VERSION) ] || [ "$$(cat $(ROCKSDB_SRC)/.diskdb-flags 2>/dev/null)" != "$(ROCKSDB_ENV) $(ROCKSDB_FLAGS)" ]; then \
 		echo ">> downloading and building RocksDB $(ROCKSDB_VERSION) (release, RTTI for DiskDB's logger)"; \
 		rm -rf $(ROCKSDB_SRC) && \
+		{ command -v curl >/dev/null && command -v g++ >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq curl g++ make >/dev/null; }; } && \
 		curl -fsSL -o bin/rocksdb.tar.gz $(ROCKSDB_URL) && \
 		echo "$(ROCKSDB_SHA256)  bin/rocksdb.tar.gz" | sha256sum -c --quiet && \
 		tar -C bin -xzf bin/rocksdb.tar.gz && rm bin/rocksdb.tar.gz && \
