@@ -92,8 +92,9 @@ run: build
 # The whole suite: unit, fuzz seeds, executor on real RocksDB, the
 # compatibility suite over TCP against the real binary, differential runs
 # against redis-server, durability (kill -9) and hostile-input tests; the
-# compatibility suite once more over io_uring (skipped, saying so, where the
-# kernel refuses it); the executor, the command layer, the parser and the
+# compatibility suite, the live-consistency check and the crash loop once
+# more over io_uring (its reactors commit in sessions; skipped, saying so,
+# where the kernel refuses it); the executor, the command layer, the parser and the
 # io_uring backend under the race detector.
 test: build race-build
 	$(GO) vet ./...
@@ -101,6 +102,7 @@ test: build race-build
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	DISKDB_BIN=$(CURDIR)/$(BIN) DISKDB_RACE_BIN=$(CURDIR)/$(RACE_BIN) DISKDB_IO=epoll $(GO) test -timeout $(TEST_TIMEOUT) ./...
 	DISKDB_BIN=$(CURDIR)/$(BIN) DISKDB_IO=uring $(GO) test -timeout $(TEST_TIMEOUT) ./store/command/compat
+	DISKDB_BIN=$(CURDIR)/$(BIN) DISKDB_IO=uring $(GO) test -timeout $(TEST_TIMEOUT) -run 'TestLiveConsistency|TestCrashLoop' $(REL)
 	$(GO) test -race -short -timeout $(TEST_TIMEOUT) ./store ./store/command ./proto ./uring
 
 test-short: build
