@@ -2,8 +2,9 @@
 #
 #   make run     build and start the server (data in ./data, port 6380)
 #   make test    install what is missing and run every test
-#   make bench   side-by-side benchmarks against redis-server (~10-15 min;
-#                `make bench-quick` is a 2-minute smoke run; flags: BENCH_ARGS=...)
+#   make bench   side-by-side benchmarks against redis-server (~10-15 min, after a
+#                one-time ~10-minute build of the release RocksDB; `make bench-quick`
+#                is a 2-minute smoke run; flags: BENCH_ARGS=..., BENCH_ROCKSDB=debian)
 #
 # Reliability (store/command/reliability/RELIABILITY.md; short versions of each run in make test):
 #   make crashloop  kill -9 loop, 100 iterations per fsync mode
