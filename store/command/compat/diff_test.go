@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,8 @@ import (
 //	!sleep 1100          pause (milliseconds), for expiry tests
 //	!diskdb-only CMD     sent to DiskDB only and not compared (setup the reference lacks)
 //	!replies N CMD       the command answers with N replies (SUBSCRIBE a b c), all compared
+//	!mask avg_ttl= CMD   the digits after each "avg_ttl=" (and a bulk reply's length) are
+//	                     masked before comparing: for figures Redis estimates by sampling
 //
 // Run one script with: go test ./store/command/compat -run 'TestDifferential/strings'
 func TestDifferential(t *testing.T) {
@@ -50,8 +53,9 @@ func TestDifferential(t *testing.T) {
 
 type scriptLine struct {
 	no   int
-	mode string // "", "sort", "sortpairs", "ignore", "sleep", "diskdb-only", "replies"
+	mode string // "", "sort", "sortpairs", "ignore", "sleep", "diskdb-only", "replies", "mask"
 	n    int    // replies expected
+	mask string // !mask: the text whose following digits are masked
 	args []string
 	text string
 }
@@ -77,6 +81,9 @@ func parseScript(t *testing.T, path string) []scriptLine {
 		if strings.HasPrefix(line, "!") {
 			mode, rest, _ := strings.Cut(line[1:], " ")
 			l.mode, line = mode, rest
+			if mode == "mask" {
+				l.mask, line, _ = strings.Cut(rest, " ")
+			}
 			if mode == "replies" {
 				num, rest2, _ := strings.Cut(rest, " ")
 				n, err := strconv.Atoi(num)
@@ -86,7 +93,7 @@ func parseScript(t *testing.T, path string) []scriptLine {
 				l.n, line = n, rest2
 			}
 			switch mode {
-			case "sort", "sortpairs", "ignore", "sleep", "diskdb-only", "replies":
+			case "sort", "sortpairs", "ignore", "sleep", "diskdb-only", "replies", "mask":
 			default:
 				t.Fatalf("%s:%d: unknown directive !%s", path, no, mode)
 			}
@@ -139,11 +146,23 @@ func runScript(t *testing.T, path string) {
 			want, got = sortReply(want, 1), sortReply(got, 1)
 		case "sortpairs":
 			want, got = sortReply(want, 2), sortReply(got, 2)
+		case "mask":
+			want, got = maskReply(want, l.mask), maskReply(got, l.mask)
 		}
 		if !bytes.Equal(want, got) {
 			t.Errorf("%s:%d: %s\n redis-server: %q\n       diskdb: %q", filepath.Base(path), l.no, l.text, want, got)
 		}
 	}
+}
+
+var bulkLen = regexp.MustCompile(`^\$\d+\r\n`)
+
+// maskReply replaces the digits after each occurrence of prefix with '#',
+// and a bulk reply's length with '?'.
+func maskReply(b []byte, prefix string) []byte {
+	re := regexp.MustCompile(regexp.QuoteMeta(prefix) + `\d+`)
+	b = re.ReplaceAllLiteral(b, []byte(prefix+"#"))
+	return bulkLen.ReplaceAllLiteral(b, []byte("$?\r\n"))
 }
 
 // doN sends a command and reads n replies (concatenated).
