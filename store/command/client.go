@@ -15,14 +15,6 @@ import (
 
 // Conn is the backend's side of one connection. The command layer calls it
 // from any goroutine.
-// SessionConn is a Conn whose backend commits the inline runs of each of
-// its turns together (store.Session): Session returns the session of the
-// connection's loop, which the backend flushes before it waits for I/O.
-type SessionConn interface {
-	Conn
-	Session() *store.Session
-}
-
 type Conn interface {
 	// Wake asks the backend to call Client.OnWake on the connection's loop
 	// goroutine soon. Calls may be coalesced.
@@ -32,6 +24,14 @@ type Conn interface {
 	Close()
 	RemoteAddr() string
 	LocalAddr() string
+}
+
+// SessionConn is a Conn whose backend commits the inline runs of each of
+// its turns together (store.Session): Session returns the session of the
+// connection's loop, which the backend flushes before it waits for I/O.
+type SessionConn interface {
+	Conn
+	Session() *store.Session
 }
 
 // Client is one connection's state: its input buffer and parser, the batch
